@@ -1,0 +1,267 @@
+//! Executes a validated model under a Budget.
+
+use crate::plan::{Estimate, Plan, estimate, plan};
+use rayon::ThreadPool;
+use std::collections::HashMap;
+use std::sync::Arc;
+use ward_graph::{Function, Graph, GraphLimits, Model, NodeId, ValueRef, validate_ops, validate_structure};
+use ward_ops::{EvalCtx, FunctionRunner, Kernel, Registry, ValueInfo};
+use ward_tensor::{Budget, Error, Frame, Result, ResultExt, Tensor};
+
+/// How an executable is built.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOptions {
+    /// Intra-op threads; 0 means the number of available cores.
+    pub threads: usize,
+    pub graph_limits: GraphLimits,
+}
+
+/// One graph with a kernel built for each node.
+struct CompiledGraph {
+    graph: Graph,
+    kernels: Vec<Box<dyn Kernel>>,
+    output_counts: Vec<usize>,
+}
+
+impl CompiledGraph {
+    fn new(graph: Graph, registry: &Registry) -> Result<Self> {
+        let mut kernels = Vec::with_capacity(graph.len());
+        let mut output_counts = Vec::with_capacity(graph.len());
+        for node in graph.nodes() {
+            let in_node = |e: Error| e.at_node(&node.name, &node.op);
+            let def = registry
+                .get(&node.op)
+                .ok_or_else(|| in_node(Error::unimplemented(format!("op '{}' is not supported by ward", node.op))))?;
+            let count = def.spec.num_outputs(node).map_err(in_node)?;
+            let count = count
+                .exact()
+                .ok_or_else(|| in_node(Error::internal("op has no fixed output count")))?;
+            output_counts.push(count);
+            kernels.push((def.build)(node).map_err(in_node)?);
+        }
+        Ok(CompiledGraph { graph, kernels, output_counts })
+    }
+}
+
+/// A model ready to run: validated, with kernels built, and a private pool.
+pub struct Executable {
+    main: CompiledGraph,
+    functions: HashMap<String, (Function, CompiledGraph)>,
+    pool: Arc<ThreadPool>,
+    max_call_depth: usize,
+}
+
+impl std::fmt::Debug for Executable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executable")
+            .field("nodes", &self.main.graph.len())
+            .field("functions", &self.functions.len())
+            .field("threads", &self.pool.current_num_threads())
+            .finish()
+    }
+}
+
+/// Which values a run feeds and fetches.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    pub feeds: Vec<(ValueRef, Tensor)>,
+    pub fetches: Vec<ValueRef>,
+    /// Nodes to run for their effects only.
+    pub targets: Vec<NodeId>,
+}
+
+impl Executable {
+    /// Validates the model (structure, then every node against its spec) and
+    /// builds its kernels.
+    pub fn new(model: Model, registry: &Registry, options: &ExecOptions) -> Result<Self> {
+        validate_structure(&model, &options.graph_limits)?;
+        validate_ops(&model, registry)?;
+        let threads = if options.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            options.threads
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("ward-intra-op-{i}"))
+            .build()
+            .map_err(|e| Error::internal(format!("cannot start the thread pool: {e}")))?;
+        let Model { graph, library } = model;
+        let main = CompiledGraph::new(graph, registry)?;
+        let mut functions = HashMap::with_capacity(library.len());
+        for (name, mut function) in library {
+            let body = std::mem::take(&mut function.body);
+            let compiled = CompiledGraph::new(body, registry).ctx(Frame::Function(name.clone()))?;
+            functions.insert(name, (function, compiled));
+        }
+        Ok(Executable {
+            main,
+            functions,
+            pool: Arc::new(pool),
+            max_call_depth: options.graph_limits.max_call_depth,
+        })
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.main.graph
+    }
+
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Plans a run and estimates its peak memory without running it.
+    pub fn estimate(&self, request: &RunRequest) -> Result<Estimate> {
+        let feeds: Vec<ValueRef> = request.feeds.iter().map(|(v, _)| *v).collect();
+        let plan = plan(&self.main.graph, &self.main.output_counts, &feeds, &request.fetches, &request.targets)?;
+        self.estimate_plan(&plan, request, None)
+    }
+
+    fn estimate_plan(&self, plan: &Plan, request: &RunRequest, limit: Option<u64>) -> Result<Estimate> {
+        let infos: Vec<(ValueRef, ValueInfo)> = request
+            .feeds
+            .iter()
+            .map(|(v, t)| (*v, ValueInfo::constant(t.clone())))
+            .map(|(v, mut info)| {
+                // Feeds are data, not constants the planner may fold.
+                info.value = None;
+                (v, info)
+            })
+            .collect();
+        estimate(&self.main.graph, &self.main.kernels, plan, &infos, limit)
+    }
+
+    /// Runs the graph: validates shapes by inference, refuses a run whose
+    /// known peak memory cannot fit the budget, then executes.
+    pub fn run(&self, budget: &Budget, request: RunRequest) -> Result<Vec<Tensor>> {
+        let feeds: Vec<ValueRef> = request.feeds.iter().map(|(v, _)| *v).collect();
+        for v in &feeds {
+            let node = self.main.graph.node(v.node)?;
+            let count = self.main.output_counts.get(v.node).copied().unwrap_or(0);
+            if v.output >= count {
+                return Err(Error::invalid_argument(format!(
+                    "feed refers to output {} of '{}', which has {count} outputs",
+                    v.output, node.name
+                )));
+            }
+        }
+        let plan = plan(&self.main.graph, &self.main.output_counts, &feeds, &request.fetches, &request.targets)?;
+        // Refuses a run that cannot fit before anything is allocated.
+        self.estimate_plan(&plan, &request, Some(budget.remaining()))?;
+        let runner = Runner { exe: self, depth: 0 };
+        let ctx = EvalCtx { budget, pool: &self.pool, functions: &runner };
+        execute(&self.main, &plan, &ctx, request.feeds, &request.fetches)
+    }
+}
+
+/// Executes one planned graph.
+fn execute(compiled: &CompiledGraph, plan: &Plan, ctx: &EvalCtx<'_>, feeds: Vec<(ValueRef, Tensor)>, fetches: &[ValueRef]) -> Result<Vec<Tensor>> {
+    let graph = &compiled.graph;
+    let mut values: Vec<Vec<Option<Tensor>>> = compiled.output_counts.iter().map(|&c| vec![None; c]).collect();
+    let mut remaining = plan.uses.clone();
+    let fed: HashMap<ValueRef, Tensor> = feeds.into_iter().collect();
+
+    for &id in &plan.order {
+        ctx.budget.check()?;
+        let node = graph.node(id)?;
+        let kernel = compiled.kernels.get(id).ok_or_else(|| Error::internal("missing kernel"))?;
+        let mut inputs = Vec::with_capacity(node.inputs.len());
+        for (i, input) in node.inputs.iter().enumerate() {
+            let tensor = if let Some(t) = fed.get(input) {
+                t.clone()
+            } else {
+                take_value(&mut values, &mut remaining, *input)
+                    .map_err(|e| e.at_input(i).at_node(&node.name, &node.op))?
+            };
+            inputs.push(tensor);
+        }
+        let outputs = kernel.eval(ctx, inputs).at_node(&node.name, &node.op)?;
+        let expected = compiled.output_counts.get(id).copied().unwrap_or(0);
+        if outputs.len() != expected {
+            return Err(Error::internal(format!(
+                "kernel produced {} outputs, {expected} expected",
+                outputs.len()
+            ))
+            .at_node(&node.name, &node.op));
+        }
+        let slots = values.get_mut(id).ok_or_else(|| Error::internal("missing value slots"))?;
+        let uses = remaining.get(id).ok_or_else(|| Error::internal("missing use counts"))?;
+        for ((slot, tensor), &count) in slots.iter_mut().zip(outputs).zip(uses) {
+            // Unread outputs are dropped at once, returning their memory.
+            if count > 0 {
+                *slot = Some(tensor);
+            }
+        }
+    }
+    let mut results = Vec::with_capacity(fetches.len());
+    for fetch in fetches {
+        let tensor = match fed.get(fetch) {
+            Some(t) => t.clone(),
+            None => take_value(&mut values, &mut remaining, *fetch)?,
+        };
+        results.push(tensor);
+    }
+    Ok(results)
+}
+
+/// Reads a value, moving it out on its last use so its buffer can be reused
+/// in place or freed.
+fn take_value(values: &mut [Vec<Option<Tensor>>], remaining: &mut [Vec<usize>], v: ValueRef) -> Result<Tensor> {
+    let missing = || Error::internal(format!("value {v} was not computed"));
+    let count = remaining
+        .get_mut(v.node)
+        .and_then(|o| o.get_mut(v.output))
+        .ok_or_else(missing)?;
+    *count = count.saturating_sub(1);
+    let slot = values
+        .get_mut(v.node)
+        .and_then(|o| o.get_mut(v.output))
+        .ok_or_else(missing)?;
+    if *count == 0 {
+        slot.take().ok_or_else(missing)
+    } else {
+        slot.clone().ok_or_else(missing)
+    }
+}
+
+/// Runs library functions for call and control-flow kernels.
+struct Runner<'a> {
+    exe: &'a Executable,
+    depth: usize,
+}
+
+impl FunctionRunner for Runner<'_> {
+    fn call(&self, name: &str, inputs: Vec<Tensor>, ctx: &EvalCtx<'_>) -> Result<Vec<Tensor>> {
+        let with_fn = |e: Error| e.with(Frame::Function(name.to_string()));
+        if self.depth >= self.exe.max_call_depth {
+            return Err(with_fn(Error::resource_exhausted(format!(
+                "function calls nest deeper than {}",
+                self.exe.max_call_depth
+            ))));
+        }
+        let (function, compiled) = self
+            .exe
+            .functions
+            .get(name)
+            .ok_or_else(|| Error::not_found(format!("function '{name}' is not in the library")))?;
+        if inputs.len() != function.args.len() {
+            return Err(with_fn(Error::invalid_argument(format!(
+                "function takes {} arguments but was called with {}",
+                function.args.len(),
+                inputs.len()
+            ))));
+        }
+        let feeds: Vec<(ValueRef, Tensor)> = function
+            .args
+            .iter()
+            .map(|&id| ValueRef::new(id, 0))
+            .zip(inputs)
+            .collect();
+        let fetches: Vec<ValueRef> = function.results.iter().map(|(_, v)| *v).collect();
+        let fed: Vec<ValueRef> = feeds.iter().map(|(v, _)| *v).collect();
+        let plan = plan(&compiled.graph, &compiled.output_counts, &fed, &fetches, &function.control_results).map_err(with_fn)?;
+        let inner = Runner { exe: self.exe, depth: self.depth.saturating_add(1) };
+        let inner_ctx = EvalCtx { budget: ctx.budget, pool: ctx.pool, functions: &inner };
+        execute(compiled, &plan, &inner_ctx, feeds, &fetches).map_err(with_fn)
+    }
+}

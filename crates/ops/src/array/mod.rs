@@ -1,0 +1,5 @@
+//! Array and shape ops.
+
+pub mod const_op;
+pub mod identity;
+pub mod placeholder;

@@ -1,0 +1,4 @@
+//! Elementwise math.
+
+pub mod add_v2;
+pub mod mul;

@@ -1,0 +1,3 @@
+//! Neural-network ops.
+
+pub mod relu;

@@ -1,0 +1,116 @@
+//! NumPy-style broadcasting of two operands: plans the iteration once, then
+//! walks output elements with precomputed strides. Equal shapes and scalar
+//! operands take contiguous fast paths.
+
+use ward_tensor::{Result, Shape, broadcast_shapes};
+
+/// How two operands map onto the broadcast output.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// Same shape: elementwise over contiguous slices.
+    Same,
+    /// `a` is a single element.
+    ScalarA,
+    /// `b` is a single element.
+    ScalarB,
+    /// General case: per-dim strides (0 where broadcast).
+    Strided {
+        dims: Vec<usize>,
+        a_strides: Vec<usize>,
+        b_strides: Vec<usize>,
+    },
+}
+
+pub struct Broadcast {
+    pub shape: Shape,
+    pub plan: Plan,
+}
+
+/// Strides of `dims` aligned to `rank` output dims; 0 for broadcast dims.
+pub fn aligned_strides(dims: &[usize], out: &[usize]) -> Vec<usize> {
+    let rank = out.len();
+    let offset = rank.saturating_sub(dims.len());
+    let mut strides = vec![0usize; rank];
+    let mut acc = 1usize;
+    for (i, &d) in dims.iter().enumerate().rev() {
+        if let Some(slot) = strides.get_mut(i.saturating_add(offset)) {
+            *slot = if d == 1 { 0 } else { acc };
+        }
+        acc = acc.saturating_mul(d);
+    }
+    strides
+}
+
+pub fn plan(a: &[usize], b: &[usize]) -> Result<Broadcast> {
+    let shape = broadcast_shapes(a, b)?;
+    let a_len: usize = a.iter().product();
+    let b_len: usize = b.iter().product();
+    let plan = if a == b {
+        Plan::Same
+    } else if a_len == 1 && shape.dims().len() >= a.len() {
+        Plan::ScalarA
+    } else if b_len == 1 && shape.dims().len() >= b.len() {
+        Plan::ScalarB
+    } else {
+        // Collapse adjacent dims that broadcast the same way to shorten the walk.
+        let out = shape.dims();
+        Plan::Strided {
+            dims: out.to_vec(),
+            a_strides: aligned_strides(a, out),
+            b_strides: aligned_strides(b, out),
+        }
+    };
+    Ok(Broadcast { shape, plan })
+}
+
+/// Calls `f(out_index, a_index, b_index)` for every output element of a
+/// strided broadcast, in row-major order. The innermost dim is a tight loop.
+pub fn for_each_strided(dims: &[usize], a_strides: &[usize], b_strides: &[usize], mut f: impl FnMut(usize, usize, usize)) {
+    let rank = dims.len();
+    if dims.contains(&0) {
+        return;
+    }
+    if rank == 0 {
+        f(0, 0, 0);
+        return;
+    }
+    let inner = dims.last().copied().unwrap_or(1);
+    let a_inner = a_strides.last().copied().unwrap_or(0);
+    let b_inner = b_strides.last().copied().unwrap_or(0);
+    let mut counter = vec![0usize; rank.saturating_sub(1)];
+    let (mut out, mut ai, mut bi) = (0usize, 0usize, 0usize);
+    loop {
+        let (mut a, mut b) = (ai, bi);
+        for _ in 0..inner {
+            f(out, a, b);
+            out = out.wrapping_add(1);
+            a = a.wrapping_add(a_inner);
+            b = b.wrapping_add(b_inner);
+        }
+        // Advance the outer counter like an odometer.
+        let mut axis = counter.len();
+        loop {
+            if axis == 0 {
+                return;
+            }
+            axis = axis.wrapping_sub(1);
+            let (Some(c), Some(&d), Some(&sa), Some(&sb)) = (
+                counter.get_mut(axis),
+                dims.get(axis),
+                a_strides.get(axis),
+                b_strides.get(axis),
+            ) else {
+                return;
+            };
+            *c = c.wrapping_add(1);
+            ai = ai.wrapping_add(sa);
+            bi = bi.wrapping_add(sb);
+            if *c < d {
+                break;
+            }
+            *c = 0;
+            ai = ai.wrapping_sub(sa.wrapping_mul(d));
+            bi = bi.wrapping_sub(sb.wrapping_mul(d));
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Matrix products for every dtype: the SIMD GEMM for f32/f64/f16, f32
+//! accumulation for bf16, and a blocked loop for integers.
+
+use crate::kernels::gemm::{GemmShape, gemm};
+use rayon::ThreadPool;
+use ward_tensor::{Budget, Element, Error, Result, bf16, f16};
+
+/// Numbers a matrix product can be computed on.
+pub trait MatMulElement: Element {
+    /// Writes `op(a) · op(b)` into `c` (length m*n).
+    fn matmul(pool: &ThreadPool, budget: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()>;
+}
+
+impl MatMulElement for f32 {
+    fn matmul(pool: &ThreadPool, _: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+        gemm(pool, shape, a, b, c, 0.0, 1.0)
+    }
+}
+impl MatMulElement for f64 {
+    fn matmul(pool: &ThreadPool, _: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+        gemm(pool, shape, a, b, c, 0.0, 1.0)
+    }
+}
+impl MatMulElement for f16 {
+    fn matmul(pool: &ThreadPool, _: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+        gemm(pool, shape, a, b, c, f16::ZERO, f16::ONE)
+    }
+}
+impl MatMulElement for bf16 {
+    fn matmul(pool: &ThreadPool, budget: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+        // bf16 products accumulate in f32, as TF's CPU kernel does.
+        let widen = |v: &[bf16]| -> Result<(Vec<f32>, ward_tensor::Lease)> {
+            let (mut out, lease) = budget.alloc_empty::<f32>(v.len(), "bf16 matmul operand")?;
+            out.extend(v.iter().map(|x| x.to_f32()));
+            Ok((out, lease))
+        };
+        let (a32, _la) = widen(a)?;
+        let (b32, _lb) = widen(b)?;
+        let (mut c32, _lc) = budget.alloc_vec::<f32>(c.len(), 0.0, "bf16 matmul result")?;
+        gemm(pool, shape, &a32, &b32, &mut c32, 0.0, 1.0)?;
+        for (dst, src) in c.iter_mut().zip(&c32) {
+            *dst = bf16::from_f32(*src);
+        }
+        Ok(())
+    }
+}
+
+macro_rules! int_matmul {
+    ($($t:ty),*) => {$(
+        impl MatMulElement for $t {
+            fn matmul(_: &ThreadPool, _: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+                int_gemm(shape, a, b, c)
+            }
+        }
+    )*};
+}
+int_matmul!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+/// Integer product with wrapping arithmetic (TF's integer MatMul wraps).
+fn int_gemm<T>(shape: GemmShape, a: &[T], b: &[T], c: &mut [T]) -> Result<()>
+where
+    T: Element + num_like::WrappingMulAdd,
+{
+    let GemmShape { m, n, k, transpose_a, transpose_b } = shape;
+    let bad = || Error::internal("matrix operand shorter than its shape");
+    for i in 0..m {
+        for j in 0..n {
+            let mut acc = T::default();
+            for p in 0..k {
+                let ai = if transpose_a { p.wrapping_mul(m).wrapping_add(i) } else { i.wrapping_mul(k).wrapping_add(p) };
+                let bi = if transpose_b { j.wrapping_mul(k).wrapping_add(p) } else { p.wrapping_mul(n).wrapping_add(j) };
+                acc = acc.wrapping_mul_add(*a.get(ai).ok_or_else(bad)?, *b.get(bi).ok_or_else(bad)?);
+            }
+            *c.get_mut(i.wrapping_mul(n).wrapping_add(j)).ok_or_else(bad)? = acc;
+        }
+    }
+    Ok(())
+}
+
+mod num_like {
+    pub trait WrappingMulAdd: Sized {
+        fn wrapping_mul_add(self, a: Self, b: Self) -> Self;
+    }
+    macro_rules! imp {
+        ($($t:ty),*) => {$(
+            impl WrappingMulAdd for $t {
+                fn wrapping_mul_add(self, a: Self, b: Self) -> Self {
+                    self.wrapping_add(a.wrapping_mul(b))
+                }
+            }
+        )*};
+    }
+    imp!(i8, i16, i32, i64, u8, u16, u32, u64);
+}
