@@ -56,6 +56,7 @@ fn dense_layer_runs_end_to_end() {
     // x·w = [[1+4-9, -1+1+3], [-1-3, 1+1]] = [[-4, 3], [-4, 2]]; + b; relu.
     assert_eq!(out[0].dims(), &[2, 2]);
     assert_eq!(out[0].as_slice::<f32>().unwrap(), &[0.0, 0.0, 0.0, 0.0]);
+    drop(out);
     let out = exe
         .run(&budget, RunRequest {
             feeds: vec![(ValueRef::new(x, 0), f32_tensor(&[2, 3], vec![10.0, 0.0, 0.0, 0.0, 0.0, 0.0]))],
