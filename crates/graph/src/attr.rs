@@ -229,6 +229,8 @@ pub trait AttrsExt {
     fn types(&self, name: &str) -> Result<Vec<TypeAttr>> {
         match self.get_attr(name) {
             Some(Attr::TypeList(v)) => Ok(v.clone()),
+            // An empty list carries no element kind on the wire.
+            Some(Attr::IntList(v)) if v.is_empty() => Ok(Vec::new()),
             other => Err(wrong_kind(name, "a list of types", other)),
         }
     }
