@@ -1,1 +1,79 @@
-fn main(){}
+//! `ward`: inspect and run untrusted TensorFlow models under strict limits.
+//!
+//! Exit codes: 0 success; 1 an error caused by a model, checkpoint, input
+//! or budget (printed as `error: <Code>: <message>`); 2 a usage error.
+
+mod args;
+mod inputs;
+mod run;
+mod show;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+const ABOUT: &str = "ward runs untrusted machine-learning models safely.
+
+TensorFlow's own security guidance says models are programs: a graph or
+checkpoint can read and write files, reach the network, exhaust memory or
+loop forever, and the TensorFlow runtime is no sandbox. ward is a
+memory-safe runtime for such models: every size is checked, every
+allocation is charged to a memory budget, every run has a deadline and a
+loop cap, and every malformed model, checkpoint or input ends in a typed
+error instead of a crash.
+
+Exit codes: 0 success; 1 an error caused by the model, checkpoint, input or
+a budget (printed as `error: <Code>: <message>`); 2 a usage error.";
+
+#[derive(Parser)]
+#[command(name = "ward", version, about = "Run untrusted TensorFlow models safely", long_about = ABOUT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show a model's inputs, outputs and ops.
+    Show(show::ShowArgs),
+    /// Run a model on inputs from .npy/.npz files or literals and write its outputs as .npy.
+    Run(run::RunArgs),
+}
+
+/// An error from the command line itself (exit 2) or from the model,
+/// its inputs or a budget (exit 1).
+pub enum Failure {
+    Usage(String),
+    Model(ward_tensor::Error),
+}
+
+impl From<ward_tensor::Error> for Failure {
+    fn from(e: ward_tensor::Error) -> Self {
+        Failure::Model(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let result = match cli.command {
+        Command::Show(a) => show::show(&a),
+        Command::Run(a) => run::run(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: usage: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Model(e)) => {
+            eprintln!("error: {}: {e}", e.code());
+            ExitCode::from(1)
+        }
+    }
+}

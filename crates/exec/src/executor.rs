@@ -4,7 +4,9 @@ use crate::plan::{Estimate, Plan, estimate, plan};
 use rayon::ThreadPool;
 use std::collections::HashMap;
 use std::sync::Arc;
-use ward_graph::{Function, Graph, GraphLimits, Model, NodeId, ValueRef, validate_ops, validate_structure};
+use ward_graph::{
+    Function, Graph, GraphLimits, Model, NodeId, ValueRef, validate_ops, validate_structure,
+};
 use ward_ops::{EvalCtx, FunctionRunner, Kernel, Registry, ValueInfo};
 use ward_tensor::{Budget, Error, Frame, Result, ResultExt, Tensor};
 
@@ -29,9 +31,12 @@ impl CompiledGraph {
         let mut output_counts = Vec::with_capacity(graph.len());
         for node in graph.nodes() {
             let in_node = |e: Error| e.at_node(&node.name, &node.op);
-            let def = registry
-                .get(&node.op)
-                .ok_or_else(|| in_node(Error::unimplemented(format!("op '{}' is not supported by ward", node.op))))?;
+            let def = registry.get(&node.op).ok_or_else(|| {
+                in_node(Error::unimplemented(format!(
+                    "op '{}' is not supported by ward",
+                    node.op
+                )))
+            })?;
             let count = def.spec.num_outputs(node).map_err(in_node)?;
             let count = count
                 .exact()
@@ -39,7 +44,11 @@ impl CompiledGraph {
             output_counts.push(count);
             kernels.push((def.build)(node).map_err(in_node)?);
         }
-        Ok(CompiledGraph { graph, kernels, output_counts })
+        Ok(CompiledGraph {
+            graph,
+            kernels,
+            output_counts,
+        })
     }
 }
 
@@ -113,11 +122,22 @@ impl Executable {
     /// Plans a run and estimates its peak memory without running it.
     pub fn estimate(&self, request: &RunRequest) -> Result<Estimate> {
         let feeds: Vec<ValueRef> = request.feeds.iter().map(|(v, _)| *v).collect();
-        let plan = plan(&self.main.graph, &self.main.output_counts, &feeds, &request.fetches, &request.targets)?;
+        let plan = plan(
+            &self.main.graph,
+            &self.main.output_counts,
+            &feeds,
+            &request.fetches,
+            &request.targets,
+        )?;
         self.estimate_plan(&plan, request, None)
     }
 
-    fn estimate_plan(&self, plan: &Plan, request: &RunRequest, limit: Option<u64>) -> Result<Estimate> {
+    fn estimate_plan(
+        &self,
+        plan: &Plan,
+        request: &RunRequest,
+        limit: Option<u64>,
+    ) -> Result<Estimate> {
         let infos: Vec<(ValueRef, ValueInfo)> = request
             .feeds
             .iter()
@@ -145,26 +165,52 @@ impl Executable {
                 )));
             }
         }
-        let plan = plan(&self.main.graph, &self.main.output_counts, &feeds, &request.fetches, &request.targets)?;
+        let plan = plan(
+            &self.main.graph,
+            &self.main.output_counts,
+            &feeds,
+            &request.fetches,
+            &request.targets,
+        )?;
         // Refuses a run that cannot fit before anything is allocated.
         self.estimate_plan(&plan, &request, Some(budget.remaining()))?;
-        let runner = Runner { exe: self, depth: 0 };
-        let ctx = EvalCtx { budget, pool: &self.pool, functions: &runner };
+        let runner = Runner {
+            exe: self,
+            depth: 0,
+        };
+        let ctx = EvalCtx {
+            budget,
+            pool: &self.pool,
+            functions: &runner,
+        };
         execute(&self.main, &plan, &ctx, request.feeds, &request.fetches)
     }
 }
 
 /// Executes one planned graph.
-fn execute(compiled: &CompiledGraph, plan: &Plan, ctx: &EvalCtx<'_>, feeds: Vec<(ValueRef, Tensor)>, fetches: &[ValueRef]) -> Result<Vec<Tensor>> {
+fn execute(
+    compiled: &CompiledGraph,
+    plan: &Plan,
+    ctx: &EvalCtx<'_>,
+    feeds: Vec<(ValueRef, Tensor)>,
+    fetches: &[ValueRef],
+) -> Result<Vec<Tensor>> {
     let graph = &compiled.graph;
-    let mut values: Vec<Vec<Option<Tensor>>> = compiled.output_counts.iter().map(|&c| vec![None; c]).collect();
+    let mut values: Vec<Vec<Option<Tensor>>> = compiled
+        .output_counts
+        .iter()
+        .map(|&c| vec![None; c])
+        .collect();
     let mut remaining = plan.uses.clone();
     let fed: HashMap<ValueRef, Tensor> = feeds.into_iter().collect();
 
     for &id in &plan.order {
         ctx.budget.check()?;
         let node = graph.node(id)?;
-        let kernel = compiled.kernels.get(id).ok_or_else(|| Error::internal("missing kernel"))?;
+        let kernel = compiled
+            .kernels
+            .get(id)
+            .ok_or_else(|| Error::internal("missing kernel"))?;
         let mut inputs = Vec::with_capacity(node.inputs.len());
         for (i, input) in node.inputs.iter().enumerate() {
             let tensor = if let Some(t) = fed.get(input) {
@@ -184,8 +230,12 @@ fn execute(compiled: &CompiledGraph, plan: &Plan, ctx: &EvalCtx<'_>, feeds: Vec<
             ))
             .at_node(&node.name, &node.op));
         }
-        let slots = values.get_mut(id).ok_or_else(|| Error::internal("missing value slots"))?;
-        let uses = remaining.get(id).ok_or_else(|| Error::internal("missing use counts"))?;
+        let slots = values
+            .get_mut(id)
+            .ok_or_else(|| Error::internal("missing value slots"))?;
+        let uses = remaining
+            .get(id)
+            .ok_or_else(|| Error::internal("missing use counts"))?;
         for ((slot, tensor), &count) in slots.iter_mut().zip(outputs).zip(uses) {
             // Unread outputs are dropped at once, returning their memory.
             if count > 0 {
@@ -206,7 +256,11 @@ fn execute(compiled: &CompiledGraph, plan: &Plan, ctx: &EvalCtx<'_>, feeds: Vec<
 
 /// Reads a value, moving it out on its last use so its buffer can be reused
 /// in place or freed.
-fn take_value(values: &mut [Vec<Option<Tensor>>], remaining: &mut [Vec<usize>], v: ValueRef) -> Result<Tensor> {
+fn take_value(
+    values: &mut [Vec<Option<Tensor>>],
+    remaining: &mut [Vec<usize>],
+    v: ValueRef,
+) -> Result<Tensor> {
     let missing = || Error::internal(format!("value {v} was not computed"));
     let count = remaining
         .get_mut(v.node)
@@ -239,11 +293,10 @@ impl FunctionRunner for Runner<'_> {
                 self.exe.max_call_depth
             ))));
         }
-        let (function, compiled) = self
-            .exe
-            .functions
-            .get(name)
-            .ok_or_else(|| Error::not_found(format!("function '{name}' is not in the library")))?;
+        let (function, compiled) =
+            self.exe.functions.get(name).ok_or_else(|| {
+                Error::not_found(format!("function '{name}' is not in the library"))
+            })?;
         if inputs.len() != function.args.len() {
             return Err(with_fn(Error::invalid_argument(format!(
                 "function takes {} arguments but was called with {}",
@@ -259,9 +312,23 @@ impl FunctionRunner for Runner<'_> {
             .collect();
         let fetches: Vec<ValueRef> = function.results.iter().map(|(_, v)| *v).collect();
         let fed: Vec<ValueRef> = feeds.iter().map(|(v, _)| *v).collect();
-        let plan = plan(&compiled.graph, &compiled.output_counts, &fed, &fetches, &function.control_results).map_err(with_fn)?;
-        let inner = Runner { exe: self.exe, depth: self.depth.saturating_add(1) };
-        let inner_ctx = EvalCtx { budget: ctx.budget, pool: ctx.pool, functions: &inner };
+        let plan = plan(
+            &compiled.graph,
+            &compiled.output_counts,
+            &fed,
+            &fetches,
+            &function.control_results,
+        )
+        .map_err(with_fn)?;
+        let inner = Runner {
+            exe: self.exe,
+            depth: self.depth.saturating_add(1),
+        };
+        let inner_ctx = EvalCtx {
+            budget: ctx.budget,
+            pool: ctx.pool,
+            functions: &inner,
+        };
         execute(compiled, &plan, &inner_ctx, feeds, &fetches).map_err(with_fn)
     }
 }

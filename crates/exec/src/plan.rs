@@ -18,7 +18,13 @@ pub struct Plan {
 
 /// Builds the plan: nodes reachable backwards from the fetches and targets,
 /// not crossing fed values, in topological order.
-pub fn plan(graph: &Graph, output_counts: &[usize], feeds: &[ValueRef], fetches: &[ValueRef], targets: &[NodeId]) -> Result<Plan> {
+pub fn plan(
+    graph: &Graph,
+    output_counts: &[usize],
+    feeds: &[ValueRef],
+    fetches: &[ValueRef],
+    targets: &[NodeId],
+) -> Result<Plan> {
     let n = graph.len();
     let fed: HashSet<ValueRef> = feeds.iter().copied().collect();
     let mut needed = vec![false; n];
@@ -58,7 +64,11 @@ pub fn plan(graph: &Graph, output_counts: &[usize], feeds: &[ValueRef], fetches:
     let mut uses: Vec<Vec<usize>> = output_counts.iter().map(|&c| vec![0; c]).collect();
     for id in (0..n).filter(|&i| needed.get(i) == Some(&true)) {
         let node = graph.node(id)?;
-        let data = node.inputs.iter().filter(|v| !fed.contains(v)).map(|v| v.node);
+        let data = node
+            .inputs
+            .iter()
+            .filter(|v| !fed.contains(v))
+            .map(|v| v.node);
         for source in data.chain(node.control_inputs.iter().copied()) {
             if let (Some(d), Some(list)) = (indegree.get_mut(id), consumers.get_mut(source)) {
                 *d = d.saturating_add(1);
@@ -101,7 +111,9 @@ fn bump(uses: &mut [Vec<usize>], value: ValueRef) -> Result<()> {
     let slot = uses
         .get_mut(value.node)
         .and_then(|outs| outs.get_mut(value.output))
-        .ok_or_else(|| Error::invalid_argument(format!("reference to missing output {}", value.output)))?;
+        .ok_or_else(|| {
+            Error::invalid_argument(format!("reference to missing output {}", value.output))
+        })?;
     *slot = slot.saturating_add(1);
     Ok(())
 }
@@ -121,16 +133,25 @@ pub struct Estimate {
 /// is allocated, and simulates liveness to estimate peak memory.
 /// With `limit`, fails at the first node whose outputs would push the live
 /// total past it, naming that node.
-pub fn estimate(graph: &Graph, kernels: &[Box<dyn Kernel>], plan: &Plan, feeds: &[(ValueRef, ValueInfo)], limit: Option<u64>) -> Result<Estimate> {
+pub fn estimate(
+    graph: &Graph,
+    kernels: &[Box<dyn Kernel>],
+    plan: &Plan,
+    feeds: &[(ValueRef, ValueInfo)],
+    limit: Option<u64>,
+) -> Result<Estimate> {
     let mut infos: Vec<Vec<ValueInfo>> = vec![Vec::new(); graph.len()];
-    let fed: std::collections::HashMap<ValueRef, &ValueInfo> = feeds.iter().map(|(v, i)| (*v, i)).collect();
+    let fed: std::collections::HashMap<ValueRef, &ValueInfo> =
+        feeds.iter().map(|(v, i)| (*v, i)).collect();
     let mut remaining = plan.uses.clone();
     let mut live: u64 = 0;
     let mut peak: u64 = 0;
     let mut complete = true;
     for &id in &plan.order {
         let node = graph.node(id)?;
-        let kernel = kernels.get(id).ok_or_else(|| Error::internal("missing kernel"))?;
+        let kernel = kernels
+            .get(id)
+            .ok_or_else(|| Error::internal("missing kernel"))?;
         let inputs: Vec<ValueInfo> = node
             .inputs
             .iter()
@@ -174,8 +195,12 @@ pub fn estimate(graph: &Graph, kernels: &[Box<dyn Kernel>], plan: &Plan, feeds: 
             if let Some(r) = remaining.get_mut(v.node).and_then(|o| o.get_mut(v.output)) {
                 *r = r.saturating_sub(1);
                 let producer_allocates = graph.node(v.node).is_ok_and(|p| p.op != "Const");
-                if *r == 0 && producer_allocates
-                    && let Some(b) = infos.get(v.node).and_then(|o| o.get(v.output)).and_then(value_bytes)
+                if *r == 0
+                    && producer_allocates
+                    && let Some(b) = infos
+                        .get(v.node)
+                        .and_then(|o| o.get(v.output))
+                        .and_then(value_bytes)
                 {
                     live = live.saturating_sub(b);
                 }
@@ -185,7 +210,10 @@ pub fn estimate(graph: &Graph, kernels: &[Box<dyn Kernel>], plan: &Plan, feeds: 
             *slot = outputs;
         }
     }
-    Ok(Estimate { peak_bytes: peak, complete })
+    Ok(Estimate {
+        peak_bytes: peak,
+        complete,
+    })
 }
 
 fn value_bytes(info: &ValueInfo) -> Option<u64> {

@@ -55,7 +55,10 @@ impl PartialShape {
             None => true,
             Some(expected) => {
                 expected.len() == dims.len()
-                    && expected.iter().zip(dims).all(|(e, d)| e.is_none_or(|e| e == *d))
+                    && expected
+                        .iter()
+                        .zip(dims)
+                        .all(|(e, d)| e.is_none_or(|e| e == *d))
             }
         }
     }

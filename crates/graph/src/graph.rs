@@ -95,9 +95,9 @@ impl Graph {
     /// Resolves a TF tensor name (`node`, `node:1`) to a value.
     pub fn resolve_tensor(&self, name: &str) -> Result<ValueRef> {
         let (node_name, output) = split_tensor_name(name)?;
-        let node = self
-            .find(node_name)
-            .ok_or_else(|| Error::not_found(format!("no node named '{node_name}' (tensor '{name}')")))?;
+        let node = self.find(node_name).ok_or_else(|| {
+            Error::not_found(format!("no node named '{node_name}' (tensor '{name}')"))
+        })?;
         Ok(ValueRef::new(node, output))
     }
 }

@@ -50,9 +50,15 @@ pub enum Arity {
     Between(usize, usize),
     AtLeast(usize),
     /// `base` plus the int attribute `attr` (e.g. AddN's `N`).
-    IntAttr { attr: &'static str, base: usize },
+    IntAttr {
+        attr: &'static str,
+        base: usize,
+    },
     /// `base` plus the length of the list attribute `attr` (e.g. `T`, `Tout`).
-    ListAttrLen { attr: &'static str, base: usize },
+    ListAttrLen {
+        attr: &'static str,
+        base: usize,
+    },
 }
 
 /// Values a type attribute may take.
@@ -82,18 +88,29 @@ impl Arity {
     /// Resolves the count for a node.
     pub fn resolve(&self, node: &Node) -> Result<ArityRange> {
         Ok(match *self {
-            Arity::Exact(n) => ArityRange { min: n, max: Some(n) },
-            Arity::Between(a, b) => ArityRange { min: a, max: Some(b) },
+            Arity::Exact(n) => ArityRange {
+                min: n,
+                max: Some(n),
+            },
+            Arity::Between(a, b) => ArityRange {
+                min: a,
+                max: Some(b),
+            },
             Arity::AtLeast(n) => ArityRange { min: n, max: None },
             Arity::IntAttr { attr, base } => {
                 let v = node.attrs.int(attr)?;
                 let n = usize::try_from(v).map_err(|_| {
-                    Error::invalid_argument(format!("attribute '{attr}' must be non-negative, got {v}"))
+                    Error::invalid_argument(format!(
+                        "attribute '{attr}' must be non-negative, got {v}"
+                    ))
                 })?;
                 let n = n
                     .checked_add(base)
                     .ok_or_else(|| Error::overflow(format!("arity from '{attr}'")))?;
-                ArityRange { min: n, max: Some(n) }
+                ArityRange {
+                    min: n,
+                    max: Some(n),
+                }
             }
             Arity::ListAttrLen { attr, base } => {
                 let len = match node.attrs.get(attr) {
@@ -107,12 +124,19 @@ impl Arity {
                             other.kind()
                         )));
                     }
-                    None => return Err(Error::invalid_argument(format!("missing attribute '{attr}'"))),
+                    None => {
+                        return Err(Error::invalid_argument(format!(
+                            "missing attribute '{attr}'"
+                        )));
+                    }
                 };
                 let n = len
                     .checked_add(base)
                     .ok_or_else(|| Error::overflow(format!("arity from '{attr}'")))?;
-                ArityRange { min: n, max: Some(n) }
+                ArityRange {
+                    min: n,
+                    max: Some(n),
+                }
             }
         })
     }

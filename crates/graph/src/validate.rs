@@ -57,8 +57,10 @@ pub fn validate_structure(model: &Model, limits: &GraphLimits) -> Result<()> {
             .ctx(Frame::Function(function.name.clone()))?;
         for (i, (_, value)) in function.results.iter().enumerate() {
             if value.node >= function.body.len() {
-                return Err(Error::invalid_argument(format!("result {i} references a missing node"))
-                    .with(Frame::Function(function.name.clone())));
+                return Err(Error::invalid_argument(format!(
+                    "result {i} references a missing node"
+                ))
+                .with(Frame::Function(function.name.clone())));
             }
         }
     }
@@ -69,7 +71,8 @@ fn check_graph(graph: &Graph, library: &Library, limits: &GraphLimits) -> Result
     let n = graph.len();
     for node in graph.nodes() {
         let in_node = |e: Error| e.at_node(&node.name, &node.op);
-        if node.inputs.len().saturating_add(node.control_inputs.len()) > limits.max_inputs_per_node {
+        if node.inputs.len().saturating_add(node.control_inputs.len()) > limits.max_inputs_per_node
+        {
             return Err(in_node(Error::resource_exhausted(format!(
                 "node has more than {} inputs",
                 limits.max_inputs_per_node
@@ -77,11 +80,15 @@ fn check_graph(graph: &Graph, library: &Library, limits: &GraphLimits) -> Result
         }
         for (i, input) in node.inputs.iter().enumerate() {
             if input.node >= n {
-                return Err(in_node(Error::invalid_argument("input references a missing node").at_input(i)));
+                return Err(in_node(
+                    Error::invalid_argument("input references a missing node").at_input(i),
+                ));
             }
         }
         if node.control_inputs.iter().any(|&c| c >= n) {
-            return Err(in_node(Error::invalid_argument("control input references a missing node")));
+            return Err(in_node(Error::invalid_argument(
+                "control input references a missing node",
+            )));
         }
         for attr in node.attrs.values() {
             for func in attr.funcs() {
@@ -138,8 +145,12 @@ fn check_acyclic(graph: &Graph) -> Result<()> {
             .iter()
             .position(|&d| d > 0)
             .and_then(|id| graph.node(id).ok())
-            .map_or_else(String::new, |node| format!(" (node '{}' is on it)", node.name));
-        return Err(Error::invalid_argument(format!("graph has a cycle{in_cycle}")));
+            .map_or_else(String::new, |node| {
+                format!(" (node '{}' is on it)", node.name)
+            });
+        return Err(Error::invalid_argument(format!(
+            "graph has a cycle{in_cycle}"
+        )));
     }
     Ok(())
 }
@@ -251,7 +262,10 @@ fn check_ops(graph: &Graph, registry: &dyn SpecRegistry) -> Result<()> {
             let count = output_counts.get(input.node);
             let ok = count.is_some_and(|c| c.max.is_none_or(|max| input.output < max));
             if !ok {
-                let source = graph.node(input.node).map(|n| n.name.clone()).unwrap_or_default();
+                let source = graph
+                    .node(input.node)
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default();
                 return Err(Error::invalid_argument(format!(
                     "input refers to output {} of '{source}', which does not have it",
                     input.output

@@ -30,7 +30,11 @@ impl ValueInfo {
         }
     }
     pub fn of_opt(dtype: Option<TypeAttr>, shape: PartialShape) -> Self {
-        ValueInfo { dtype, shape, value: None }
+        ValueInfo {
+            dtype,
+            shape,
+            value: None,
+        }
     }
     pub fn constant(tensor: Tensor) -> Self {
         ValueInfo {

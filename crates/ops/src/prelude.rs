@@ -8,10 +8,16 @@ pub use crate::util::infer::{binary_infer, same_as_input};
 pub use crate::util::num::Num;
 pub use crate::{with_float, with_numeric};
 pub use ward_graph::spec::dtypes::{ALL, BOOL, FLOAT, INDEX, INT, NUMERIC};
-pub use ward_graph::{Arity, Attr, AttrsExt, Capability, Node, OpSpec, PartialShape, TypeAttr, TypeConstraint};
+pub use ward_graph::{
+    Arity, Attr, AttrsExt, Capability, Node, OpSpec, PartialShape, TypeAttr, TypeConstraint,
+};
 pub use ward_tensor::{DType, Element, Error, Result, Shape, Tensor, bf16, f16};
 
 /// A required type attribute constraint.
 pub const fn type_attr(attr: &'static str, allowed: &'static [DType]) -> TypeConstraint {
-    TypeConstraint { attr, allowed, optional: false }
+    TypeConstraint {
+        attr,
+        allowed,
+        optional: false,
+    }
 }

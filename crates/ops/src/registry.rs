@@ -7,13 +7,17 @@ use std::sync::OnceLock;
 use ward_graph::{OpSpec, SpecRegistry};
 
 const OPS: &[&OpDef] = &[
+    &array::arg::DEF,
     &array::const_op::DEF,
+    &array::no_op::DEF,
     &array::identity::DEF,
     &array::placeholder::DEF,
     &math::add_v2::DEF,
     &math::mul::DEF,
     &linalg::mat_mul::DEF,
+    &nn::bias_add::DEF,
     &nn::relu::DEF,
+    &nn::softmax::DEF,
 ];
 
 /// All implemented ops, looked up by name.

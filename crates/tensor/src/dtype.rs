@@ -54,8 +54,7 @@ impl DType {
     /// Bytes charged to the budget per element: strings are charged for
     /// their `Vec` header here and for their contents separately.
     pub fn budget_size_of(self) -> usize {
-        self.size_of()
-            .unwrap_or(std::mem::size_of::<Vec<u8>>())
+        self.size_of().unwrap_or(std::mem::size_of::<Vec<u8>>())
     }
 
     /// NumPy / TensorFlow Python name (`float32`, `int64`, `bool`, ...).

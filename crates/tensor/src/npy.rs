@@ -122,7 +122,8 @@ struct Header {
 /// Parses the Python dict literal of a .npy header, e.g.
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`.
 fn parse_header(text: &str) -> Result<Header> {
-    let bad = |why: &str| Error::invalid_argument(format!("malformed .npy header ({why}): {text:.200}"));
+    let bad =
+        |why: &str| Error::invalid_argument(format!("malformed .npy header ({why}): {text:.200}"));
     let body = text
         .trim()
         .strip_prefix('{')
@@ -141,7 +142,8 @@ fn parse_header(text: &str) -> Result<Header> {
             .trim_start();
         let after_value = match key {
             "descr" => {
-                let (value, after) = parse_quoted(after_colon).ok_or_else(|| bad("descr is not a string"))?;
+                let (value, after) =
+                    parse_quoted(after_colon).ok_or_else(|| bad("descr is not a string"))?;
                 descr = Some(value.to_string());
                 after
             }
@@ -157,7 +159,9 @@ fn parse_header(text: &str) -> Result<Header> {
                 }
             }
             "shape" => {
-                let inner = after_colon.strip_prefix('(').ok_or_else(|| bad("shape is not a tuple"))?;
+                let inner = after_colon
+                    .strip_prefix('(')
+                    .ok_or_else(|| bad("shape is not a tuple"))?;
                 let close = inner.find(')').ok_or_else(|| bad("unclosed shape tuple"))?;
                 let (tuple, after) = inner.split_at(close);
                 let mut dims = Vec::new();
@@ -181,7 +185,10 @@ fn parse_header(text: &str) -> Result<Header> {
             other => return Err(bad(&format!("unexpected key '{other}'"))),
         };
         let after_value = after_value.trim_start();
-        rest = after_value.strip_prefix(',').unwrap_or(after_value).trim_start();
+        rest = after_value
+            .strip_prefix(',')
+            .unwrap_or(after_value)
+            .trim_start();
         if !after_value.starts_with(',') && !rest.is_empty() {
             return Err(bad("expected ','"));
         }
@@ -220,10 +227,15 @@ pub fn read_npy(bytes: &[u8], budget: &Budget) -> Result<Tensor> {
             let (len, rest) = rest
                 .split_first_chunk::<4>()
                 .ok_or_else(|| Error::invalid_argument("truncated .npy header length"))?;
-            let len = usize::try_from(u32::from_le_bytes(*len)).map_err(|_| Error::overflow("header length"))?;
+            let len = usize::try_from(u32::from_le_bytes(*len))
+                .map_err(|_| Error::overflow("header length"))?;
             (len, rest)
         }
-        v => return Err(Error::invalid_argument(format!("unsupported .npy version {v}"))),
+        v => {
+            return Err(Error::invalid_argument(format!(
+                "unsupported .npy version {v}"
+            )));
+        }
     };
     if header_len > MAX_HEADER_LEN {
         return Err(Error::invalid_argument(format!(
@@ -283,10 +295,14 @@ pub fn write_npy(tensor: &Tensor) -> Result<Vec<u8>> {
         [d] => format!("({d},)"),
         _ => format!(
             "({})",
-            dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+            dims.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_text}, }}");
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_text}, }}");
     // Pad so that the data starts on a 64-byte boundary, ending in '\n'.
     // Fixed-size prefix (magic, version, length) plus the header and '\n'.
     const PREFIX: usize = MAGIC.len() + 4;
@@ -307,7 +323,11 @@ pub fn write_npy(tensor: &Tensor) -> Result<Vec<u8>> {
 
 /// Decodes every array of an .npz archive, in archive order. Each member's
 /// decompressed size is capped at `max_member_bytes`.
-pub fn read_npz(bytes: &[u8], budget: &Budget, max_member_bytes: u64) -> Result<Vec<(String, Tensor)>> {
+pub fn read_npz(
+    bytes: &[u8],
+    budget: &Budget,
+    max_member_bytes: u64,
+) -> Result<Vec<(String, Tensor)>> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| Error::invalid_argument(format!("not a valid .npz archive: {e}")))?;
     let mut out = Vec::new();
@@ -328,13 +348,16 @@ pub fn read_npz(bytes: &[u8], budget: &Budget, max_member_bytes: u64) -> Result<
         (&mut member)
             .take(max_member_bytes.saturating_add(1))
             .read_to_end(&mut data)
-            .map_err(|e| Error::invalid_argument(format!("cannot read .npz member '{name}': {e}")))?;
+            .map_err(|e| {
+                Error::invalid_argument(format!("cannot read .npz member '{name}': {e}"))
+            })?;
         if u64::try_from(data.len()).unwrap_or(u64::MAX) > max_member_bytes {
             return Err(Error::resource_exhausted(format!(
                 ".npz member '{name}' decompresses past the limit of {max_member_bytes} bytes"
             )));
         }
-        let tensor = read_npy(&data, budget).map_err(|e| e.with(crate::Frame::Note(format!("in .npz member '{name}'"))))?;
+        let tensor = read_npy(&data, budget)
+            .map_err(|e| e.with(crate::Frame::Note(format!("in .npz member '{name}'"))))?;
         out.push((key, tensor));
     }
     Ok(out)

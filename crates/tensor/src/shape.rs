@@ -111,7 +111,11 @@ impl Shape {
 /// Resolves a possibly negative axis in `[-rank, rank)`.
 pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize> {
     let rank_i = i64::try_from(rank).map_err(|_| Error::overflow("rank"))?;
-    let resolved = if axis < 0 { axis.checked_add(rank_i) } else { Some(axis) };
+    let resolved = if axis < 0 {
+        axis.checked_add(rank_i)
+    } else {
+        Some(axis)
+    };
     match resolved {
         Some(a) if a >= 0 && a < rank_i => usize::try_from(a).map_err(|_| Error::overflow("axis")),
         _ => Err(Error::invalid_argument(format!(

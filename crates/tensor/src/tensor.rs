@@ -85,15 +85,15 @@ impl Storage {
                 v.len().saturating_mul(std::mem::size_of::<Vec<u8>>()),
                 |acc, s| acc.saturating_add(s.len()),
             ),
-            other => other
-                .len()
-                .saturating_mul(other.dtype().budget_size_of()),
+            other => other.len().saturating_mul(other.dtype().budget_size_of()),
         }
     }
 }
 
 /// A Rust type that is the element type of one dtype.
-pub trait Element: Copy + Default + PartialEq + PartialOrd + fmt::Debug + Send + Sync + 'static {
+pub trait Element:
+    Copy + Default + PartialEq + PartialOrd + fmt::Debug + Send + Sync + 'static
+{
     const DTYPE: DType;
     fn slice(storage: &Storage) -> Option<&[Self]>;
     fn slice_mut(storage: &mut Storage) -> Option<&mut [Self]>;
@@ -285,7 +285,12 @@ impl Tensor {
     }
 
     /// Copies a slice into a new charged tensor.
-    pub fn from_slice<T: Element>(budget: &Budget, shape: Shape, values: &[T], what: &str) -> Result<Self> {
+    pub fn from_slice<T: Element>(
+        budget: &Budget,
+        shape: Shape,
+        values: &[T],
+        what: &str,
+    ) -> Result<Self> {
         let (mut vec, lease) = budget.alloc_empty::<T>(values.len(), what)?;
         vec.extend_from_slice(values);
         Tensor::from_vec(shape, vec, Some(lease))
@@ -399,7 +404,13 @@ impl Tensor {
 
     /// Decodes little-endian bytes (C order) into a charged tensor. The byte
     /// length must match shape × dtype exactly.
-    pub fn from_le_bytes(budget: &Budget, dtype: DType, shape: Shape, bytes: &[u8], what: &str) -> Result<Self> {
+    pub fn from_le_bytes(
+        budget: &Budget,
+        dtype: DType,
+        shape: Shape,
+        bytes: &[u8],
+        what: &str,
+    ) -> Result<Self> {
         let size = dtype.size_of().ok_or_else(|| {
             Error::unimplemented(format!("{dtype} tensors cannot be decoded from raw bytes"))
         })?;
@@ -413,7 +424,12 @@ impl Tensor {
                 bytes.len()
             )));
         }
-        fn decode<T: Element>(budget: &Budget, len: usize, bytes: &[u8], what: &str) -> Result<(Storage, Lease)> {
+        fn decode<T: Element>(
+            budget: &Budget,
+            len: usize,
+            bytes: &[u8],
+            what: &str,
+        ) -> Result<(Storage, Lease)> {
             let (mut vec, lease) = budget.alloc_empty::<T>(len, what)?;
             for chunk in bytes.chunks_exact(std::mem::size_of::<T>().max(1)) {
                 let value = T::read_le(chunk)

@@ -9,16 +9,50 @@ fn sample(dtype: DType, shape: &[usize]) -> Tensor {
     let n = shape.len();
     let b = Budget::unlimited();
     match dtype {
-        DType::F16 => Tensor::from_vec(shape, (0..n).map(|i| f16::from_f32(i as f32 * 0.5 - 3.0)).collect(), None),
-        DType::F32 => Tensor::from_vec(shape, (0..n).map(|i| i as f32 * 0.25 - 1.0).collect(), None),
-        DType::F64 => Tensor::from_vec(shape, (0..n).map(|i| i as f64 * 1e-3 - 7.0).collect(), None),
-        DType::I8 => Tensor::from_vec(shape, (0..n).map(|i| (i as i64 % 256 - 128) as i8).collect(), None),
-        DType::I16 => Tensor::from_vec(shape, (0..n).map(|i| (i as i16).wrapping_mul(-371)).collect(), None),
-        DType::I32 => Tensor::from_vec(shape, (0..n).map(|i| (i as i32).wrapping_mul(-100_003)).collect(), None),
-        DType::I64 => Tensor::from_vec(shape, (0..n).map(|i| (i as i64) * -(1 << 40)).collect(), None),
+        DType::F16 => Tensor::from_vec(
+            shape,
+            (0..n)
+                .map(|i| f16::from_f32(i as f32 * 0.5 - 3.0))
+                .collect(),
+            None,
+        ),
+        DType::F32 => {
+            Tensor::from_vec(shape, (0..n).map(|i| i as f32 * 0.25 - 1.0).collect(), None)
+        }
+        DType::F64 => {
+            Tensor::from_vec(shape, (0..n).map(|i| i as f64 * 1e-3 - 7.0).collect(), None)
+        }
+        DType::I8 => Tensor::from_vec(
+            shape,
+            (0..n).map(|i| (i as i64 % 256 - 128) as i8).collect(),
+            None,
+        ),
+        DType::I16 => Tensor::from_vec(
+            shape,
+            (0..n).map(|i| (i as i16).wrapping_mul(-371)).collect(),
+            None,
+        ),
+        DType::I32 => Tensor::from_vec(
+            shape,
+            (0..n).map(|i| (i as i32).wrapping_mul(-100_003)).collect(),
+            None,
+        ),
+        DType::I64 => Tensor::from_vec(
+            shape,
+            (0..n).map(|i| (i as i64) * -(1 << 40)).collect(),
+            None,
+        ),
         DType::U8 => Tensor::from_vec(shape, (0..n).map(|i| i as u8).collect(), None),
-        DType::U16 => Tensor::from_vec(shape, (0..n).map(|i| (i as u16).wrapping_mul(997)).collect(), None),
-        DType::U32 => Tensor::from_vec(shape, (0..n).map(|i| (i as u32).wrapping_mul(4_000_037)).collect(), None),
+        DType::U16 => Tensor::from_vec(
+            shape,
+            (0..n).map(|i| (i as u16).wrapping_mul(997)).collect(),
+            None,
+        ),
+        DType::U32 => Tensor::from_vec(
+            shape,
+            (0..n).map(|i| (i as u32).wrapping_mul(4_000_037)).collect(),
+            None,
+        ),
         DType::U64 => Tensor::from_vec(shape, (0..n).map(|i| (i as u64) << 40).collect(), None),
         DType::Bool => Tensor::from_vec(shape, (0..n).map(|i| i % 3 == 0).collect(), None),
         DType::BF16 => Tensor::full(&b, shape, bf16::from_f32(1.0), "x"),
@@ -46,14 +80,25 @@ const NPY_DTYPES: [DType; 12] = [
 fn npy_round_trips_every_dtype_and_rank() {
     let budget = Budget::unlimited();
     for dtype in NPY_DTYPES {
-        for shape in [&[][..], &[0][..], &[5][..], &[2, 3][..], &[2, 0, 4][..], &[1, 2, 3, 4][..]] {
+        for shape in [
+            &[][..],
+            &[0][..],
+            &[5][..],
+            &[2, 3][..],
+            &[2, 0, 4][..],
+            &[1, 2, 3, 4][..],
+        ] {
             let t = sample(dtype, shape);
             let bytes = write_npy(&t).unwrap();
             assert_eq!(bytes.len() % 64, t.to_le_bytes().unwrap().len() % 64);
             let back = read_npy(&bytes, &budget).unwrap();
             assert_eq!(back.dtype(), dtype);
             assert_eq!(back.dims(), shape);
-            assert_eq!(back.to_le_bytes().unwrap(), t.to_le_bytes().unwrap(), "{dtype} {shape:?}");
+            assert_eq!(
+                back.to_le_bytes().unwrap(),
+                t.to_le_bytes().unwrap(),
+                "{dtype} {shape:?}"
+            );
         }
     }
 }
@@ -97,41 +142,83 @@ fn truncated_files_are_clean_errors() {
 fn lying_headers_are_clean_errors() {
     let budget = Budget::unlimited();
     // Shape larger than the data.
-    let f = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (100, 100), }\n", &[0; 16]);
+    let f = npy_with_header(
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (100, 100), }\n",
+        &[0; 16],
+    );
     let err = read_npy(&f, &budget).unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.to_string().contains("truncated"), "{err}");
     // Absurd shape: 2^62 elements, must not allocate.
-    let limited = Budget::new(&Limits { memory_bytes: 1 << 20, ..Limits::default() });
-    let f = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }\n", &[0; 16]);
-    assert_eq!(read_npy(&f, &limited).unwrap_err().code(), Code::InvalidArgument);
+    let limited = Budget::new(&Limits {
+        memory_bytes: 1 << 20,
+        ..Limits::default()
+    });
+    let f = npy_with_header(
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }\n",
+        &[0; 16],
+    );
+    assert_eq!(
+        read_npy(&f, &limited).unwrap_err().code(),
+        Code::InvalidArgument
+    );
     assert_eq!(limited.peak(), 0);
     // Overflowing product.
-    let f = npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }\n", &[]);
-    assert_eq!(read_npy(&f, &limited).unwrap_err().code(), Code::InvalidArgument);
+    let f = npy_with_header(
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }\n",
+        &[],
+    );
+    assert_eq!(
+        read_npy(&f, &limited).unwrap_err().code(),
+        Code::InvalidArgument
+    );
     // Unknown dtype, object arrays, Fortran order, negative dims, garbage.
     for (header, code) in [
-        ("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", Code::Unimplemented),
-        ("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", Code::InvalidArgument),
-        ("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", Code::Unimplemented),
-        ("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", Code::InvalidArgument),
+        (
+            "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }",
+            Code::Unimplemented,
+        ),
+        (
+            "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }",
+            Code::InvalidArgument,
+        ),
+        (
+            "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
+            Code::Unimplemented,
+        ),
+        (
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }",
+            Code::InvalidArgument,
+        ),
         ("{'descr': '<f4', 'shape': (1,), }", Code::InvalidArgument),
         ("not a dict", Code::InvalidArgument),
-        ("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}", Code::InvalidArgument),
+        (
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}",
+            Code::InvalidArgument,
+        ),
     ] {
         let f = npy_with_header(header, &[0; 16]);
         let err = read_npy(&f, &budget).unwrap_err();
         assert_eq!(err.code(), code, "{header}: {err}");
     }
     // Trailing bytes after the data.
-    let f = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\n", &[0; 12]);
-    assert_eq!(read_npy(&f, &budget).unwrap_err().code(), Code::InvalidArgument);
+    let f = npy_with_header(
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\n",
+        &[0; 12],
+    );
+    assert_eq!(
+        read_npy(&f, &budget).unwrap_err().code(),
+        Code::InvalidArgument
+    );
 }
 
 #[test]
 fn big_endian_data_is_converted() {
     let budget = Budget::unlimited();
-    let f = npy_with_header("{'descr': '>i4', 'fortran_order': False, 'shape': (2,), }\n", &[0, 0, 1, 0, 255, 255, 255, 254]);
+    let f = npy_with_header(
+        "{'descr': '>i4', 'fortran_order': False, 'shape': (2,), }\n",
+        &[0, 0, 1, 0, 255, 255, 255, 254],
+    );
     let t = read_npy(&f, &budget).unwrap();
     assert_eq!(t.as_slice::<i32>().unwrap(), &[256, -2]);
 }
@@ -139,15 +226,29 @@ fn big_endian_data_is_converted() {
 #[test]
 fn npy_reading_is_charged_to_the_budget() {
     let bytes = write_npy(&sample(DType::F64, &[64, 64])).unwrap();
-    let small = Budget::new(&Limits { memory_bytes: 1000, ..Limits::default() });
-    assert_eq!(read_npy(&bytes, &small).unwrap_err().code(), Code::ResourceExhausted);
+    let small = Budget::new(&Limits {
+        memory_bytes: 1000,
+        ..Limits::default()
+    });
+    assert_eq!(
+        read_npy(&bytes, &small).unwrap_err().code(),
+        Code::ResourceExhausted
+    );
 }
 
 #[test]
 fn npz_garbage_and_oversized_members_are_clean_errors() {
     let budget = Budget::unlimited();
-    assert_eq!(read_npz(b"PK\x03\x04garbage", &budget, 1 << 20).unwrap_err().code(), Code::InvalidArgument);
+    assert_eq!(
+        read_npz(b"PK\x03\x04garbage", &budget, 1 << 20)
+            .unwrap_err()
+            .code(),
+        Code::InvalidArgument
+    );
     let entries = vec![("big".to_string(), sample(DType::F64, &[100, 100]))];
     let bytes = write_npz(&entries).unwrap();
-    assert_eq!(read_npz(&bytes, &budget, 1000).unwrap_err().code(), Code::ResourceExhausted);
+    assert_eq!(
+        read_npz(&bytes, &budget, 1000).unwrap_err().code(),
+        Code::ResourceExhausted
+    );
 }

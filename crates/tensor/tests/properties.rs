@@ -96,7 +96,9 @@ fn alloc_vec_charges_before_allocating() {
     assert_eq!(err.code(), Code::ResourceExhausted);
     assert!(err.to_string().contains("huge"), "{err}");
     // An element count whose byte size overflows is also a clean error.
-    let err = budget.alloc_vec::<f64>(usize::MAX, 0.0, "overflow").unwrap_err();
+    let err = budget
+        .alloc_vec::<f64>(usize::MAX, 0.0, "overflow")
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert_eq!(budget.peak(), 0);
     let (v, lease) = budget.alloc_vec::<f32>(256, 1.0, "ok").unwrap();
@@ -128,7 +130,10 @@ fn loop_cap_and_deadline_and_cancel() {
     for _ in 0..3 {
         budget.tick_loop().unwrap();
     }
-    assert_eq!(budget.tick_loop().unwrap_err().code(), Code::ResourceExhausted);
+    assert_eq!(
+        budget.tick_loop().unwrap_err().code(),
+        Code::ResourceExhausted
+    );
 
     let budget = Budget::new(&Limits {
         timeout: Some(std::time::Duration::from_millis(1)),

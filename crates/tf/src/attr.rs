@@ -22,9 +22,14 @@ const MAX_ATTR_DEPTH: usize = 16;
 
 fn func(f: &NameAttrList, budget: &Budget, depth: usize) -> Result<FuncRef> {
     if depth >= MAX_ATTR_DEPTH {
-        return Err(Error::invalid_argument("function attributes nest too deeply"));
+        return Err(Error::invalid_argument(
+            "function attributes nest too deeply",
+        ));
     }
-    Ok(FuncRef { name: f.name.clone(), attrs: attrs(&f.attr, budget, depth.saturating_add(1))? })
+    Ok(FuncRef {
+        name: f.name.clone(),
+        attrs: attrs(&f.attr, budget, depth.saturating_add(1))?,
+    })
 }
 
 pub fn convert(value: &AttrValue, budget: &Budget, depth: usize) -> Result<Attr> {
@@ -56,11 +61,26 @@ pub fn convert(value: &AttrValue, budget: &Budget, depth: usize) -> Result<Attr>
             } else if !list.r#type.is_empty() {
                 Attr::TypeList(list.r#type.iter().map(|&t| type_attr(t)).collect())
             } else if !list.shape.is_empty() {
-                Attr::ShapeList(list.shape.iter().map(partial_shape).collect::<Result<_>>()?)
+                Attr::ShapeList(
+                    list.shape
+                        .iter()
+                        .map(partial_shape)
+                        .collect::<Result<_>>()?,
+                )
             } else if !list.tensor.is_empty() {
-                Attr::TensorList(list.tensor.iter().map(|t| tensor(t, budget)).collect::<Result<_>>()?)
+                Attr::TensorList(
+                    list.tensor
+                        .iter()
+                        .map(|t| tensor(t, budget))
+                        .collect::<Result<_>>()?,
+                )
             } else if !list.func.is_empty() {
-                Attr::FuncList(list.func.iter().map(|f| func(f, budget, depth)).collect::<Result<_>>()?)
+                Attr::FuncList(
+                    list.func
+                        .iter()
+                        .map(|f| func(f, budget, depth))
+                        .collect::<Result<_>>()?,
+                )
             } else {
                 Attr::IntList(Vec::new())
             }

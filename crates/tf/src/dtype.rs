@@ -7,7 +7,11 @@ use ward_tensor::{DType, Error, Result};
 const REF_OFFSET: i32 = 100;
 
 pub fn type_attr(code: i32) -> TypeAttr {
-    let base = if code > REF_OFFSET { code.wrapping_sub(REF_OFFSET) } else { code };
+    let base = if code > REF_OFFSET {
+        code.wrapping_sub(REF_OFFSET)
+    } else {
+        code
+    };
     match base {
         1 => TypeAttr::Data(DType::F32),
         2 => TypeAttr::Data(DType::F64),

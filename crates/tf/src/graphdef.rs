@@ -16,7 +16,8 @@ pub const DEFAULT_MAX_GRAPH_BYTES: u64 = 1 << 30;
 /// prost bounds message nesting (recursion limit 100).
 pub fn decode_graph_def(bytes: &[u8], max_bytes: u64) -> Result<GraphDef> {
     check_size(bytes, max_bytes, "GraphDef")?;
-    GraphDef::decode(bytes).map_err(|e| Error::invalid_argument(format!("cannot decode GraphDef: {e}")))
+    GraphDef::decode(bytes)
+        .map_err(|e| Error::invalid_argument(format!("cannot decode GraphDef: {e}")))
 }
 
 pub(crate) fn check_size(bytes: &[u8], max_bytes: u64, what: &str) -> Result<()> {
@@ -36,10 +37,16 @@ pub fn import_graph_def(def: &GraphDef, budget: &Budget) -> Result<Model> {
     let mut library = Library::new();
     if let Some(lib) = &def.library {
         for f in &lib.function {
-            let name = f.signature.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+            let name = f
+                .signature
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
             let function = import_function(f, budget).ctx(Frame::Function(name.clone()))?;
             if library.insert(name.clone(), function).is_some() {
-                return Err(Error::invalid_argument(format!("function '{name}' is defined twice")));
+                return Err(Error::invalid_argument(format!(
+                    "function '{name}' is defined twice"
+                )));
             }
         }
     }
@@ -57,7 +64,8 @@ enum Scope {
 /// Adds `prefix` nodes (function arguments) then every NodeDef, resolving
 /// inputs once all names are known.
 fn import_nodes(defs: &[NodeDef], prefix: &[Node], budget: &Budget, scope: Scope) -> Result<Graph> {
-    let mut ids: HashMap<&str, NodeId> = HashMap::with_capacity(defs.len().saturating_add(prefix.len()));
+    let mut ids: HashMap<&str, NodeId> =
+        HashMap::with_capacity(defs.len().saturating_add(prefix.len()));
     for (i, node) in prefix.iter().enumerate() {
         ids.insert(node.name.as_str(), i);
     }
@@ -65,9 +73,14 @@ fn import_nodes(defs: &[NodeDef], prefix: &[Node], budget: &Budget, scope: Scope
         if def.name.is_empty() {
             return Err(Error::invalid_argument(format!("node {i} has no name")));
         }
-        let id = i.checked_add(prefix.len()).ok_or_else(|| Error::overflow("node count"))?;
+        let id = i
+            .checked_add(prefix.len())
+            .ok_or_else(|| Error::overflow("node count"))?;
         if ids.insert(def.name.as_str(), id).is_some() {
-            return Err(Error::invalid_argument(format!("duplicate node name '{}'", def.name)));
+            return Err(Error::invalid_argument(format!(
+                "duplicate node name '{}'",
+                def.name
+            )));
         }
     }
     // Attributes first: function-scope references need the op's attrs.
@@ -90,9 +103,11 @@ fn import_nodes(defs: &[NodeDef], prefix: &[Node], budget: &Budget, scope: Scope
             match resolved {
                 Input::Data(v) => {
                     if !control.is_empty() {
-                        return Err(Error::invalid_argument("data input listed after a control input")
-                            .at_input(index)
-                            .at_node(&def.name, &def.op));
+                        return Err(Error::invalid_argument(
+                            "data input listed after a control input",
+                        )
+                        .at_input(index)
+                        .at_node(&def.name, &def.op));
                     }
                     inputs.push(v);
                 }
@@ -115,11 +130,17 @@ enum Input {
     Control(NodeId),
 }
 
-fn resolve_input(input: &str, ids: &HashMap<&str, NodeId>, nodes: &[Node], offset: usize, scope: Scope) -> Result<Input> {
+fn resolve_input(
+    input: &str,
+    ids: &HashMap<&str, NodeId>,
+    nodes: &[Node],
+    offset: usize,
+    scope: Scope,
+) -> Result<Input> {
     let lookup = |name: &str| {
-        ids.get(name)
-            .copied()
-            .ok_or_else(|| Error::not_found(format!("input '{input}' names a missing node '{name}'")))
+        ids.get(name).copied().ok_or_else(|| {
+            Error::not_found(format!("input '{input}' names a missing node '{name}'"))
+        })
     };
     if let Some(name) = input.strip_prefix('^') {
         return Ok(Input::Control(lookup(name)?));
@@ -137,13 +158,20 @@ fn resolve_input(input: &str, ids: &HashMap<&str, NodeId>, nodes: &[Node], offse
             let index = parse_index(index)?;
             let output = match id.checked_sub(offset).and_then(|i| nodes.get(i)) {
                 Some(node) => flat_index(node, arg, index).ok_or_else(|| {
-                    Error::invalid_argument(format!("input '{input}': op {} has no output '{arg}:{index}'", node.op))
+                    Error::invalid_argument(format!(
+                        "input '{input}': op {} has no output '{arg}:{index}'",
+                        node.op
+                    ))
                 })?,
                 None => index,
             };
             ValueRef::new(id, output)
         }
-        _ => return Err(Error::invalid_argument(format!("malformed input name '{input}'"))),
+        _ => {
+            return Err(Error::invalid_argument(format!(
+                "malformed input name '{input}'"
+            )));
+        }
     };
     Ok(Input::Data(value))
 }
@@ -177,7 +205,10 @@ fn import_function(def: &FunctionDef, budget: &Budget) -> Result<Function> {
         let t = arg_type(arg)?;
         let mut node = Node::new(arg.name.clone(), "_Arg");
         node.attrs.insert("T".into(), Attr::Type(t));
-        node.attrs.insert("index".into(), Attr::Int(i64::try_from(i).map_err(|_| Error::overflow("arg index"))?));
+        node.attrs.insert(
+            "index".into(),
+            Attr::Int(i64::try_from(i).map_err(|_| Error::overflow("arg index"))?),
+        );
         prefix.push(node);
         arg_types.push(t);
     }
@@ -186,11 +217,15 @@ fn import_function(def: &FunctionDef, budget: &Budget) -> Result<Function> {
     let mut results = Vec::with_capacity(signature.output_arg.len());
     let mut result_types = Vec::with_capacity(signature.output_arg.len());
     for arg in &signature.output_arg {
-        let source = def
-            .ret
-            .get(&arg.name)
-            .ok_or_else(|| Error::invalid_argument(format!("result '{}' has no ret mapping", arg.name)))?;
-        let ids: HashMap<&str, NodeId> = body.nodes().iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+        let source = def.ret.get(&arg.name).ok_or_else(|| {
+            Error::invalid_argument(format!("result '{}' has no ret mapping", arg.name))
+        })?;
+        let ids: HashMap<&str, NodeId> = body
+            .nodes()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.as_str(), i))
+            .collect();
         let nodes: Vec<Node> = Vec::new();
         let value = match resolve_input(source, &ids, &nodes, 0, Scope::Function)? {
             Input::Data(v) => {
@@ -199,25 +234,31 @@ fn import_function(def: &FunctionDef, budget: &Budget) -> Result<Function> {
                 match parts.as_slice() {
                     [_, out_arg, index] => {
                         let node = body.node(v.node)?;
-                        let index = index.parse::<usize>().map_err(|_| Error::invalid_argument("bad ret index"))?;
+                        let index = index
+                            .parse::<usize>()
+                            .map_err(|_| Error::invalid_argument("bad ret index"))?;
                         let flat = flat_index(node, out_arg, index).ok_or_else(|| {
-                            Error::invalid_argument(format!("ret '{source}' names a missing output"))
+                            Error::invalid_argument(format!(
+                                "ret '{source}' names a missing output"
+                            ))
                         })?;
                         ValueRef::new(v.node, flat)
                     }
                     _ => v,
                 }
             }
-            Input::Control(_) => return Err(Error::invalid_argument("a result cannot be a control edge")),
+            Input::Control(_) => {
+                return Err(Error::invalid_argument("a result cannot be a control edge"));
+            }
         };
         results.push((arg.name.clone(), value));
         result_types.push(arg_type(arg)?);
     }
     let mut control_results = Vec::new();
     for node_name in def.control_ret.values() {
-        let id = body
-            .find(node_name)
-            .ok_or_else(|| Error::not_found(format!("control result names a missing node '{node_name}'")))?;
+        let id = body.find(node_name).ok_or_else(|| {
+            Error::not_found(format!("control result names a missing node '{node_name}'"))
+        })?;
         control_results.push(id);
     }
     Ok(Function {

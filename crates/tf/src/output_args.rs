@@ -68,7 +68,8 @@ pub fn flat_index(node: &Node, arg: &str, index: usize) -> Option<usize> {
     for (name, c) in args {
         let n = count(node, c);
         if *name == arg {
-            return (index < n || matches!(c, Count::One) && index == 0).then(|| base.checked_add(index))?;
+            return (index < n || matches!(c, Count::One) && index == 0)
+                .then(|| base.checked_add(index))?;
         }
         base = base.checked_add(n)?;
     }

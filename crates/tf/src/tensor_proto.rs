@@ -37,9 +37,9 @@ pub fn shape(proto: Option<&TensorShapeProto>) -> Result<Shape> {
         return Ok(Shape::scalar());
     };
     let partial = partial_shape(proto)?;
-    let dims = partial
-        .concrete()
-        .ok_or_else(|| Error::invalid_argument(format!("tensor shape {partial} is not fully defined")))?;
+    let dims = partial.concrete().ok_or_else(|| {
+        Error::invalid_argument(format!("tensor shape {partial} is not fully defined"))
+    })?;
     Shape::new(dims)
 }
 
@@ -56,9 +56,17 @@ pub fn tensor(proto: &TensorProto, budget: &Budget) -> Result<Tensor> {
     )?;
     if !proto.tensor_content.is_empty() {
         if dtype == DType::String {
-            return Err(Error::invalid_argument("string tensors cannot use tensor_content"));
+            return Err(Error::invalid_argument(
+                "string tensors cannot use tensor_content",
+            ));
         }
-        return Tensor::from_le_bytes(budget, dtype, shape, &proto.tensor_content, "tensor_content");
+        return Tensor::from_le_bytes(
+            budget,
+            dtype,
+            shape,
+            &proto.tensor_content,
+            "tensor_content",
+        );
     }
     match dtype {
         DType::F32 => fill(budget, shape, len, &proto.float_val, |&v| Some(v)),
@@ -66,10 +74,18 @@ pub fn tensor(proto: &TensorProto, budget: &Budget) -> Result<Tensor> {
         DType::I32 => fill(budget, shape, len, &proto.int_val, |&v| Some(v)),
         // TF stores the narrow integer types in int_val; out-of-range values
         // are rejected rather than silently truncated.
-        DType::I16 => fill(budget, shape, len, &proto.int_val, |&v| i16::try_from(v).ok()),
-        DType::I8 => fill(budget, shape, len, &proto.int_val, |&v| i8::try_from(v).ok()),
-        DType::U8 => fill(budget, shape, len, &proto.int_val, |&v| u8::try_from(v).ok()),
-        DType::U16 => fill(budget, shape, len, &proto.int_val, |&v| u16::try_from(v).ok()),
+        DType::I16 => fill(budget, shape, len, &proto.int_val, |&v| {
+            i16::try_from(v).ok()
+        }),
+        DType::I8 => fill(budget, shape, len, &proto.int_val, |&v| {
+            i8::try_from(v).ok()
+        }),
+        DType::U8 => fill(budget, shape, len, &proto.int_val, |&v| {
+            u8::try_from(v).ok()
+        }),
+        DType::U16 => fill(budget, shape, len, &proto.int_val, |&v| {
+            u16::try_from(v).ok()
+        }),
         DType::I64 => fill(budget, shape, len, &proto.int64_val, |&v| Some(v)),
         DType::U32 => fill(budget, shape, len, &proto.uint32_val, |&v| Some(v)),
         DType::U64 => fill(budget, shape, len, &proto.uint64_val, |&v| Some(v)),
@@ -86,7 +102,13 @@ pub fn tensor(proto: &TensorProto, budget: &Budget) -> Result<Tensor> {
 
 /// TF semantics for the typed value fields: exactly `len` values, or fewer
 /// with the last one repeated, or none meaning zeros.
-fn fill<S, T: Element>(budget: &Budget, shape: Shape, len: usize, values: &[S], convert: impl Fn(&S) -> Option<T>) -> Result<Tensor> {
+fn fill<S, T: Element>(
+    budget: &Budget,
+    shape: Shape,
+    len: usize,
+    values: &[S],
+    convert: impl Fn(&S) -> Option<T>,
+) -> Result<Tensor> {
     if values.len() > len {
         return Err(Error::invalid_argument(format!(
             "tensor of shape {shape} holds {} values, more than its {len} elements",
@@ -106,14 +128,24 @@ fn fill<S, T: Element>(budget: &Budget, shape: Shape, len: usize, values: &[S], 
 
 fn strings(budget: &Budget, shape: Shape, len: usize, values: &[Vec<u8>]) -> Result<Tensor> {
     if values.len() > len {
-        return Err(Error::invalid_argument("string tensor holds more values than elements"));
+        return Err(Error::invalid_argument(
+            "string tensor holds more values than elements",
+        ));
     }
     let last = values.last().cloned().unwrap_or_default();
     // Headers, the given strings, and the repeats of the last one.
     let overflow = || Error::overflow("string tensor size");
-    let headers = len.checked_mul(std::mem::size_of::<Vec<u8>>()).ok_or_else(overflow)?;
-    let given = values.iter().try_fold(0usize, |acc, s| acc.checked_add(s.len())).ok_or_else(overflow)?;
-    let repeats = last.len().checked_mul(len.saturating_sub(values.len())).ok_or_else(overflow)?;
+    let headers = len
+        .checked_mul(std::mem::size_of::<Vec<u8>>())
+        .ok_or_else(overflow)?;
+    let given = values
+        .iter()
+        .try_fold(0usize, |acc, s| acc.checked_add(s.len()))
+        .ok_or_else(overflow)?;
+    let repeats = last
+        .len()
+        .checked_mul(len.saturating_sub(values.len()))
+        .ok_or_else(overflow)?;
     let total = headers
         .checked_add(given)
         .and_then(|t| t.checked_add(repeats))

@@ -23,7 +23,10 @@ fn build(_: &Node) -> Result<Box<dyn Kernel>> {
 
 impl Kernel for Identity {
     fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
-        let x = inputs.first().cloned().ok_or_else(|| Error::invalid_argument("missing input"))?;
+        let x = inputs
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::invalid_argument("missing input"))?;
         Ok(vec![x])
     }
     fn eval(&self, _: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {

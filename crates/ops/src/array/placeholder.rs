@@ -29,7 +29,10 @@ fn build(node: &Node) -> Result<Box<dyn Kernel>> {
 
 impl Kernel for Placeholder {
     fn infer(&self, _: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
-        Ok(vec![ValueInfo::of(TypeAttr::Data(self.dtype), self.shape.clone())])
+        Ok(vec![ValueInfo::of(
+            TypeAttr::Data(self.dtype),
+            self.shape.clone(),
+        )])
     }
     fn eval(&self, _: &EvalCtx<'_>, _: Vec<Tensor>) -> Result<Vec<Tensor>> {
         Err(Error::invalid_argument(format!(

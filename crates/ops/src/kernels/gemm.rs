@@ -42,8 +42,22 @@ fn to_isize(v: usize) -> Result<isize> {
 const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 
 /// Computes `c = op(a) · op(b)`, overwriting `c`.
-pub fn gemm<T: GemmFloat>(pool: &ThreadPool, shape: GemmShape, a: &[T], b: &[T], c: &mut [T], zero: T, one: T) -> Result<()> {
-    let GemmShape { m, n, k, transpose_a, transpose_b } = shape;
+pub fn gemm<T: GemmFloat>(
+    pool: &ThreadPool,
+    shape: GemmShape,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    zero: T,
+    one: T,
+) -> Result<()> {
+    let GemmShape {
+        m,
+        n,
+        k,
+        transpose_a,
+        transpose_b,
+    } = shape;
     need(a.len(), m, k, "left matrix")?;
     need(b.len(), k, n, "right matrix")?;
     need(c.len(), m, n, "output matrix")?;
@@ -54,8 +68,16 @@ pub fn gemm<T: GemmFloat>(pool: &ThreadPool, shape: GemmShape, a: &[T], b: &[T],
         c.iter_mut().for_each(|v| *v = zero);
         return Ok(());
     }
-    let (lhs_rs, lhs_cs) = if transpose_a { (1, to_isize(m)?) } else { (to_isize(k)?, 1) };
-    let (rhs_rs, rhs_cs) = if transpose_b { (1, to_isize(k)?) } else { (to_isize(n)?, 1) };
+    let (lhs_rs, lhs_cs) = if transpose_a {
+        (1, to_isize(m)?)
+    } else {
+        (to_isize(k)?, 1)
+    };
+    let (rhs_rs, rhs_cs) = if transpose_b {
+        (1, to_isize(k)?)
+    } else {
+        (to_isize(n)?, 1)
+    };
     let dst_rs = to_isize(n)?;
     let flops = m.saturating_mul(n).saturating_mul(k);
     let threads = pool.current_num_threads();
@@ -75,8 +97,25 @@ pub fn gemm<T: GemmFloat>(pool: &ThreadPool, shape: GemmShape, a: &[T], b: &[T],
         // types gemm supports, so its type dispatch cannot panic.
         unsafe {
             gemm::gemm(
-                m, n, k, dst, 1, dst_rs, false, lhs, lhs_cs, lhs_rs, rhs, rhs_cs, rhs_rs, zero, one, false, false,
-                false, parallelism,
+                m,
+                n,
+                k,
+                dst,
+                1,
+                dst_rs,
+                false,
+                lhs,
+                lhs_cs,
+                lhs_rs,
+                rhs,
+                rhs_cs,
+                rhs_rs,
+                zero,
+                one,
+                false,
+                false,
+                false,
+                parallelism,
             );
         }
     });

@@ -32,7 +32,11 @@ fn build(node: &Node) -> Result<Box<dyn Kernel>> {
 
 impl MatMul {
     /// (m, k) of op(a) and (k, n) of op(b) from their dims.
-    fn dims(&self, a: &[Option<usize>], b: &[Option<usize>]) -> Result<(Option<usize>, Option<usize>, Option<usize>)> {
+    fn dims(
+        &self,
+        a: &[Option<usize>],
+        b: &[Option<usize>],
+    ) -> Result<(Option<usize>, Option<usize>, Option<usize>)> {
         let ([a0, a1], [b0, b1]) = (a, b) else {
             return Err(Error::invalid_argument(format!(
                 "MatMul inputs must be rank 2, got ranks {} and {}",
@@ -40,8 +44,16 @@ impl MatMul {
                 b.len()
             )));
         };
-        let (m, ka) = if self.transpose_a { (*a1, *a0) } else { (*a0, *a1) };
-        let (kb, n) = if self.transpose_b { (*b1, *b0) } else { (*b0, *b1) };
+        let (m, ka) = if self.transpose_a {
+            (*a1, *a0)
+        } else {
+            (*a0, *a1)
+        };
+        let (kb, n) = if self.transpose_b {
+            (*b1, *b0)
+        } else {
+            (*b0, *b1)
+        };
         if let (Some(ka), Some(kb)) = (ka, kb)
             && ka != kb
         {
@@ -60,10 +72,16 @@ impl Kernel for MatMul {
         };
         let dtype = a.dtype.or(b.dtype);
         let (Some(ad), Some(bd)) = (a.shape.dims(), b.shape.dims()) else {
-            return Ok(vec![ValueInfo::of_opt(dtype, PartialShape(Some(vec![None, None])))]);
+            return Ok(vec![ValueInfo::of_opt(
+                dtype,
+                PartialShape(Some(vec![None, None])),
+            )]);
         };
         let (m, _, n) = self.dims(ad, bd)?;
-        Ok(vec![ValueInfo::of_opt(dtype, PartialShape(Some(vec![m, n])))])
+        Ok(vec![ValueInfo::of_opt(
+            dtype,
+            PartialShape(Some(vec![m, n])),
+        )])
     }
 
     fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
@@ -80,12 +98,33 @@ impl Kernel for MatMul {
         let (Some(m), Some(k), Some(n)) = (m, k, n) else {
             return Err(Error::internal("MatMul dims unresolved"));
         };
-        let shape = GemmShape { m, n, k, transpose_a: self.transpose_a, transpose_b: self.transpose_b };
+        let shape = GemmShape {
+            m,
+            n,
+            k,
+            transpose_a: self.transpose_a,
+            transpose_b: self.transpose_b,
+        };
         let out_shape = Shape::new(vec![m, n])?;
-        fn run<T: MatMulElement>(ctx: &EvalCtx<'_>, shape: GemmShape, out_shape: Shape, a: &Tensor, b: &Tensor) -> Result<Vec<Tensor>> {
+        fn run<T: MatMulElement>(
+            ctx: &EvalCtx<'_>,
+            shape: GemmShape,
+            out_shape: Shape,
+            a: &Tensor,
+            b: &Tensor,
+        ) -> Result<Vec<Tensor>> {
             let len = out_shape.num_elements()?;
-            let (mut out, lease) = ctx.budget.alloc_vec::<T>(len, T::default(), "MatMul output")?;
-            T::matmul(ctx.pool, ctx.budget, shape, a.as_slice()?, b.as_slice()?, &mut out)?;
+            let (mut out, lease) = ctx
+                .budget
+                .alloc_vec::<T>(len, T::default(), "MatMul output")?;
+            T::matmul(
+                ctx.pool,
+                ctx.budget,
+                shape,
+                a.as_slice()?,
+                b.as_slice()?,
+                &mut out,
+            )?;
             one(Tensor::from_vec(out_shape, out, Some(lease))?)
         }
         match a.dtype() {
@@ -95,7 +134,9 @@ impl Kernel for MatMul {
             DType::BF16 => run::<bf16>(ctx, shape, out_shape, &a, &b),
             DType::I32 => run::<i32>(ctx, shape, out_shape, &a, &b),
             DType::I64 => run::<i64>(ctx, shape, out_shape, &a, &b),
-            other => Err(Error::invalid_argument(format!("MatMul does not support {other}"))),
+            other => Err(Error::invalid_argument(format!(
+                "MatMul does not support {other}"
+            ))),
         }
     }
 }

@@ -1,3 +1,5 @@
 //! Neural-network ops.
 
+pub mod bias_add;
 pub mod relu;
+pub mod softmax;

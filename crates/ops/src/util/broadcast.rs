@@ -65,7 +65,12 @@ pub fn plan(a: &[usize], b: &[usize]) -> Result<Broadcast> {
 
 /// Calls `f(out_index, a_index, b_index)` for every output element of a
 /// strided broadcast, in row-major order. The innermost dim is a tight loop.
-pub fn for_each_strided(dims: &[usize], a_strides: &[usize], b_strides: &[usize], mut f: impl FnMut(usize, usize, usize)) {
+pub fn for_each_strided(
+    dims: &[usize],
+    a_strides: &[usize],
+    b_strides: &[usize],
+    mut f: impl FnMut(usize, usize, usize),
+) {
     let rank = dims.len();
     if dims.contains(&0) {
         return;

@@ -6,16 +6,26 @@ use crate::kernel::EvalCtx;
 use ward_tensor::{Element, Error, Result, Tensor};
 
 /// Applies `f` to every element of `x`.
-pub fn unary<T: Element, U: Element>(ctx: &EvalCtx<'_>, x: &Tensor, f: impl Fn(T) -> U) -> Result<Tensor> {
+pub fn unary<T: Element, U: Element>(
+    ctx: &EvalCtx<'_>,
+    x: &Tensor,
+    f: impl Fn(T) -> U,
+) -> Result<Tensor> {
     let xs = x.as_slice::<T>()?;
-    let (mut out, lease) = ctx.budget.alloc_empty::<U>(xs.len(), "elementwise output")?;
+    let (mut out, lease) = ctx
+        .budget
+        .alloc_empty::<U>(xs.len(), "elementwise output")?;
     out.extend(xs.iter().map(|&v| f(v)));
     Tensor::from_vec(x.shape().clone(), out, Some(lease))
 }
 
 /// Applies `f` in place when `x` is the only holder of its buffer,
 /// otherwise into a new tensor.
-pub fn unary_inplace<T: Element>(ctx: &EvalCtx<'_>, mut x: Tensor, f: impl Fn(T) -> T) -> Result<Tensor> {
+pub fn unary_inplace<T: Element>(
+    ctx: &EvalCtx<'_>,
+    mut x: Tensor,
+    f: impl Fn(T) -> T,
+) -> Result<Tensor> {
     if let Some(values) = x.unique_slice_mut::<T>() {
         for v in values.iter_mut() {
             *v = f(*v);
@@ -26,7 +36,12 @@ pub fn unary_inplace<T: Element>(ctx: &EvalCtx<'_>, mut x: Tensor, f: impl Fn(T)
 }
 
 /// Applies `f` to broadcast pairs of `a` and `b` (NumPy rules).
-pub fn binary<T: Element, U: Element>(ctx: &EvalCtx<'_>, a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> Result<Tensor> {
+pub fn binary<T: Element, U: Element>(
+    ctx: &EvalCtx<'_>,
+    a: &Tensor,
+    b: &Tensor,
+    f: impl Fn(T, T) -> U,
+) -> Result<Tensor> {
     let plan = plan(a.dims(), b.dims())?;
     let av = a.as_slice::<T>().map_err(|e| e.at_input(0))?;
     let bv = b.as_slice::<T>().map_err(|e| e.at_input(1))?;
@@ -42,11 +57,17 @@ pub fn binary<T: Element, U: Element>(ctx: &EvalCtx<'_>, a: &Tensor, b: &Tensor,
             let y = first(bv)?;
             out.extend(av.iter().map(|&x| f(x, y)));
         }
-        Plan::Strided { dims, a_strides, b_strides } => {
+        Plan::Strided {
+            dims,
+            a_strides,
+            b_strides,
+        } => {
             let mut bad = false;
-            for_each_strided(dims, a_strides, b_strides, |_, ai, bi| match (av.get(ai), bv.get(bi)) {
-                (Some(&x), Some(&y)) => out.push(f(x, y)),
-                _ => bad = true,
+            for_each_strided(dims, a_strides, b_strides, |_, ai, bi| {
+                match (av.get(ai), bv.get(bi)) {
+                    (Some(&x), Some(&y)) => out.push(f(x, y)),
+                    _ => bad = true,
+                }
             });
             if bad {
                 return Err(Error::internal("broadcast index out of range"));
@@ -61,7 +82,12 @@ pub fn binary<T: Element, U: Element>(ctx: &EvalCtx<'_>, a: &Tensor, b: &Tensor,
 
 /// Like [`binary`] but may reuse `a`'s buffer when it has the output shape
 /// and nobody else holds it.
-pub fn binary_inplace<T: Element>(ctx: &EvalCtx<'_>, mut a: Tensor, b: &Tensor, f: impl Fn(T, T) -> T) -> Result<Tensor> {
+pub fn binary_inplace<T: Element>(
+    ctx: &EvalCtx<'_>,
+    mut a: Tensor,
+    b: &Tensor,
+    f: impl Fn(T, T) -> T,
+) -> Result<Tensor> {
     if a.dims() == b.dims() || b.len() == 1 && a.rank() >= b.rank() {
         let bv = b.as_slice::<T>().map_err(|e| e.at_input(1))?;
         if a.dtype() == T::DTYPE && a.dtype() == b.dtype() {
@@ -99,19 +125,57 @@ macro_rules! with_numeric {
     ($dtype:expr, $t:ident => $body:expr) => {{
         use ward_tensor::{DType, bf16, f16};
         match $dtype {
-            DType::F16 => { type $t = f16; $body }
-            DType::BF16 => { type $t = bf16; $body }
-            DType::F32 => { type $t = f32; $body }
-            DType::F64 => { type $t = f64; $body }
-            DType::I8 => { type $t = i8; $body }
-            DType::I16 => { type $t = i16; $body }
-            DType::I32 => { type $t = i32; $body }
-            DType::I64 => { type $t = i64; $body }
-            DType::U8 => { type $t = u8; $body }
-            DType::U16 => { type $t = u16; $body }
-            DType::U32 => { type $t = u32; $body }
-            DType::U64 => { type $t = u64; $body }
-            other => Err(ward_tensor::Error::invalid_argument(format!("dtype {other} is not supported here"))),
+            DType::F16 => {
+                type $t = f16;
+                $body
+            }
+            DType::BF16 => {
+                type $t = bf16;
+                $body
+            }
+            DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            DType::F64 => {
+                type $t = f64;
+                $body
+            }
+            DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            DType::I16 => {
+                type $t = i16;
+                $body
+            }
+            DType::I32 => {
+                type $t = i32;
+                $body
+            }
+            DType::I64 => {
+                type $t = i64;
+                $body
+            }
+            DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            DType::U16 => {
+                type $t = u16;
+                $body
+            }
+            DType::U32 => {
+                type $t = u32;
+                $body
+            }
+            DType::U64 => {
+                type $t = u64;
+                $body
+            }
+            other => Err(ward_tensor::Error::invalid_argument(format!(
+                "dtype {other} is not supported here"
+            ))),
         }
     }};
 }
@@ -122,11 +186,25 @@ macro_rules! with_float {
     ($dtype:expr, $t:ident => $body:expr) => {{
         use ward_tensor::{DType, bf16, f16};
         match $dtype {
-            DType::F16 => { type $t = f16; $body }
-            DType::BF16 => { type $t = bf16; $body }
-            DType::F32 => { type $t = f32; $body }
-            DType::F64 => { type $t = f64; $body }
-            other => Err(ward_tensor::Error::invalid_argument(format!("dtype {other} is not supported here; a floating-point type is required"))),
+            DType::F16 => {
+                type $t = f16;
+                $body
+            }
+            DType::BF16 => {
+                type $t = bf16;
+                $body
+            }
+            DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            DType::F64 => {
+                type $t = f64;
+                $body
+            }
+            other => Err(ward_tensor::Error::invalid_argument(format!(
+                "dtype {other} is not supported here; a floating-point type is required"
+            ))),
         }
     }};
 }

@@ -9,7 +9,11 @@ pub fn same_as_input(inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
     let x = inputs
         .first()
         .ok_or_else(|| Error::invalid_argument("missing input 0"))?;
-    Ok(vec![ValueInfo { dtype: x.dtype, shape: x.shape.clone(), value: None }])
+    Ok(vec![ValueInfo {
+        dtype: x.dtype,
+        shape: x.shape.clone(),
+        value: None,
+    }])
 }
 
 /// Broadcast of two partial shapes; checks dtypes agree.
@@ -24,7 +28,11 @@ pub fn binary_infer(inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
             "inputs have different types: {da} and {db}"
         )));
     }
-    Ok(vec![ValueInfo { dtype: a.dtype.or(b.dtype), shape: broadcast_partial(&a.shape, &b.shape)?, value: None }])
+    Ok(vec![ValueInfo {
+        dtype: a.dtype.or(b.dtype),
+        shape: broadcast_partial(&a.shape, &b.shape)?,
+        value: None,
+    }])
 }
 
 /// NumPy broadcasting on partial shapes: unknown stays unknown, known

@@ -8,26 +8,61 @@ use ward_tensor::{Budget, Element, Error, Result, bf16, f16};
 /// Numbers a matrix product can be computed on.
 pub trait MatMulElement: Element {
     /// Writes `op(a) · op(b)` into `c` (length m*n).
-    fn matmul(pool: &ThreadPool, budget: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()>;
+    fn matmul(
+        pool: &ThreadPool,
+        budget: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+    ) -> Result<()>;
 }
 
 impl MatMulElement for f32 {
-    fn matmul(pool: &ThreadPool, _: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+    fn matmul(
+        pool: &ThreadPool,
+        _: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+    ) -> Result<()> {
         gemm(pool, shape, a, b, c, 0.0, 1.0)
     }
 }
 impl MatMulElement for f64 {
-    fn matmul(pool: &ThreadPool, _: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+    fn matmul(
+        pool: &ThreadPool,
+        _: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+    ) -> Result<()> {
         gemm(pool, shape, a, b, c, 0.0, 1.0)
     }
 }
 impl MatMulElement for f16 {
-    fn matmul(pool: &ThreadPool, _: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+    fn matmul(
+        pool: &ThreadPool,
+        _: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+    ) -> Result<()> {
         gemm(pool, shape, a, b, c, f16::ZERO, f16::ONE)
     }
 }
 impl MatMulElement for bf16 {
-    fn matmul(pool: &ThreadPool, budget: &Budget, shape: GemmShape, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<()> {
+    fn matmul(
+        pool: &ThreadPool,
+        budget: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+    ) -> Result<()> {
         // bf16 products accumulate in f32, as TF's CPU kernel does.
         let widen = |v: &[bf16]| -> Result<(Vec<f32>, ward_tensor::Lease)> {
             let (mut out, lease) = budget.alloc_empty::<f32>(v.len(), "bf16 matmul operand")?;
@@ -61,17 +96,33 @@ fn int_gemm<T>(shape: GemmShape, a: &[T], b: &[T], c: &mut [T]) -> Result<()>
 where
     T: Element + num_like::WrappingMulAdd,
 {
-    let GemmShape { m, n, k, transpose_a, transpose_b } = shape;
+    let GemmShape {
+        m,
+        n,
+        k,
+        transpose_a,
+        transpose_b,
+    } = shape;
     let bad = || Error::internal("matrix operand shorter than its shape");
     for i in 0..m {
         for j in 0..n {
             let mut acc = T::default();
             for p in 0..k {
-                let ai = if transpose_a { p.wrapping_mul(m).wrapping_add(i) } else { i.wrapping_mul(k).wrapping_add(p) };
-                let bi = if transpose_b { j.wrapping_mul(k).wrapping_add(p) } else { p.wrapping_mul(n).wrapping_add(j) };
-                acc = acc.wrapping_mul_add(*a.get(ai).ok_or_else(bad)?, *b.get(bi).ok_or_else(bad)?);
+                let ai = if transpose_a {
+                    p.wrapping_mul(m).wrapping_add(i)
+                } else {
+                    i.wrapping_mul(k).wrapping_add(p)
+                };
+                let bi = if transpose_b {
+                    j.wrapping_mul(k).wrapping_add(p)
+                } else {
+                    p.wrapping_mul(n).wrapping_add(j)
+                };
+                acc =
+                    acc.wrapping_mul_add(*a.get(ai).ok_or_else(bad)?, *b.get(bi).ok_or_else(bad)?);
             }
-            *c.get_mut(i.wrapping_mul(n).wrapping_add(j)).ok_or_else(bad)? = acc;
+            *c.get_mut(i.wrapping_mul(n).wrapping_add(j))
+                .ok_or_else(bad)? = acc;
         }
     }
     Ok(())

@@ -2,7 +2,9 @@
 
 pub mod args;
 pub mod broadcast;
+pub mod cast;
 pub mod elementwise;
+pub mod float;
 pub mod infer;
 pub mod matmul;
 pub mod num;

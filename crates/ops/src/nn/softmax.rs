@@ -1,0 +1,74 @@
+//! Softmax over the last dim: `exp(x - max) / sum(exp(x - max))`.
+//! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/Softmax>
+
+// Arithmetic here is on float element values, never on sizes.
+#![allow(clippy::arithmetic_side_effects)]
+
+use crate::prelude::*;
+use crate::util::float::{Float, Wide};
+
+pub const DEF: OpDef = OpDef {
+    spec: OpSpec {
+        name: "Softmax",
+        inputs: Arity::Exact(1),
+        outputs: Arity::Exact(1),
+        types: &[type_attr("T", FLOAT)],
+        capability: Capability::Pure,
+    },
+    build,
+};
+
+#[derive(Debug)]
+struct Softmax;
+
+fn build(_: &Node) -> Result<Box<dyn Kernel>> {
+    Ok(Box::new(Softmax))
+}
+
+impl Kernel for Softmax {
+    fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
+        if let Some(0) = inputs.first().and_then(|x| x.shape.rank()) {
+            return Err(Error::invalid_argument(
+                "logits must have >= 1 dimension, got []",
+            ));
+        }
+        same_as_input(inputs)
+    }
+    fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
+        let [x] = take(inputs)?;
+        if x.rank() == 0 {
+            return Err(Error::invalid_argument(
+                "logits must have >= 1 dimension, got []",
+            ));
+        }
+        with_float!(x.dtype(), T => one(softmax_rows::<T>(ctx, x, false)?))
+    }
+}
+
+/// Softmax (or log-softmax) over rows of the last dim, computed in the
+/// type's compute precision (f32 for half types).
+pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result<Tensor> {
+    let width = x.dims().last().copied().unwrap_or(1);
+    let mut out = ctx.budget.alloc_empty::<T>(x.len(), "softmax output")?;
+    let values = x.as_slice::<T>()?;
+    if width > 0 {
+        for row in values.chunks(width) {
+            let max = row
+                .iter()
+                .map(|v| v.widen())
+                .fold(T::Wide::NEG_INF, T::wide_max);
+            let sum = row
+                .iter()
+                .fold(T::Wide::ZERO_W, |acc, v| acc + (v.widen() - max).exp());
+            if log {
+                let log_sum = sum.ln();
+                out.0
+                    .extend(row.iter().map(|v| T::narrow(v.widen() - max - log_sum)));
+            } else {
+                out.0
+                    .extend(row.iter().map(|v| T::narrow((v.widen() - max).exp() / sum)));
+            }
+        }
+    }
+    Tensor::from_vec(x.shape().clone(), out.0, Some(out.1))
+}
