@@ -93,6 +93,7 @@ impl Executable {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("ward-intra-op-{i}"))
+            .start_handler(|_| ward_ops::kernels::fpenv::flush_denormals_on_this_thread())
             .build()
             .map_err(|e| Error::internal(format!("cannot start the thread pool: {e}")))?;
         let Model { graph, library } = model;
@@ -174,6 +175,8 @@ impl Executable {
         )?;
         // Refuses a run that cannot fit before anything is allocated.
         self.estimate_plan(&plan, &request, Some(budget.remaining()))?;
+        // TF semantics: denormals flush to zero while the model runs.
+        let _denormals = ward_ops::kernels::fpenv::FlushDenormals::enable();
         let runner = Runner {
             exe: self,
             depth: 0,

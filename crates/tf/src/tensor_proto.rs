@@ -109,12 +109,8 @@ fn fill<S, T: Element>(
     values: &[S],
     convert: impl Fn(&S) -> Option<T>,
 ) -> Result<Tensor> {
-    if values.len() > len {
-        return Err(Error::invalid_argument(format!(
-            "tensor of shape {shape} holds {} values, more than its {len} elements",
-            values.len()
-        )));
-    }
+    // Extra values are ignored, as TF does.
+    let values = values.get(..len).unwrap_or(values);
     let (mut out, lease) = budget.alloc_empty::<T>(len, "constant tensor")?;
     for v in values {
         out.push(convert(v).ok_or_else(|| {

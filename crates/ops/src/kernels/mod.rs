@@ -4,4 +4,5 @@
 
 #![allow(unsafe_code)]
 
+pub mod fpenv;
 pub mod gemm;
