@@ -19,16 +19,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub graph: Option<PathBuf>,
     /// Tag set of the MetaGraph to load (SavedModel).
-    #[arg(long, default_value = "serve")]
+    #[arg(long = "tag_set", default_value = "serve")]
     pub tag_set: String,
     /// Signature to run (SavedModel).
-    #[arg(long, default_value = "serving_default")]
+    #[arg(long = "signature_def", default_value = "serving_default")]
     pub signature_def: String,
     /// Inputs from files: 'key=x.npy;key2=y.npz[name]'. For --graph, keys are tensor names such as 'x:0'.
     #[arg(long)]
     pub inputs: Option<String>,
     /// Inputs as literals: 'key=[[1.0,2.0]]'.
-    #[arg(long)]
+    #[arg(long = "input_exprs")]
     pub input_exprs: Option<String>,
     /// Tensors to fetch, comma-separated (required with --graph), e.g. 'Identity:0'.
     #[arg(long)]

@@ -1,0 +1,298 @@
+//! The `ward` binary: outputs that match TensorFlow, and exit codes and
+//! one-line errors for bad models, inputs and usage.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ward(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/models")
+        .join(path)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn run_writes_outputs_that_match_tensorflow() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let graph = fixture("mlp/frozen.pb");
+    let input = format!("x:0={}", p(&fixture("mlp/inputs/x.npy")));
+    let out = ward(&[
+        "run",
+        "--graph",
+        p(&graph),
+        "--inputs",
+        &input,
+        "--outputs",
+        "Identity:0",
+        "--outdir",
+        p(out_dir.path()),
+        "--threads",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Identity:0: float32 [2,10]"), "{stdout}");
+    let budget = ward_tensor::Budget::unlimited();
+    let got = ward_tensor::npy::read_npy(
+        &std::fs::read(out_dir.path().join("Identity_0.npy")).unwrap(),
+        &budget,
+    )
+    .unwrap();
+    let want = ward_tensor::npy::read_npy(
+        &std::fs::read(fixture("mlp/expected/probs.npy")).unwrap(),
+        &budget,
+    )
+    .unwrap();
+    for (a, b) in got
+        .as_slice::<f32>()
+        .unwrap()
+        .iter()
+        .zip(want.as_slice::<f32>().unwrap())
+    {
+        assert!((a - b).abs() <= 1e-5 + 1e-4 * b.abs(), "{a} vs {b}");
+    }
+    // Existing outputs are not replaced without --overwrite.
+    let again = ward(&[
+        "run",
+        "--graph",
+        p(&graph),
+        "--inputs",
+        &input,
+        "--outputs",
+        "Identity:0",
+        "--outdir",
+        p(out_dir.path()),
+    ]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    let again = ward(&[
+        "run",
+        "--graph",
+        p(&graph),
+        "--inputs",
+        &input,
+        "--outputs",
+        "Identity:0",
+        "--outdir",
+        p(out_dir.path()),
+        "--overwrite",
+    ]);
+    assert!(again.status.success());
+}
+
+#[test]
+fn input_literals_work() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let row = format!("[{}]", vec!["0.5"; 20].join(","));
+    let expr = format!("x:0=[{row},{row}]");
+    let out = ward(&[
+        "run",
+        "--graph",
+        p(&fixture("mlp/frozen.pb")),
+        "--input_exprs",
+        &expr,
+        "--outputs",
+        "Identity:0",
+        "--outdir",
+        p(out_dir.path()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn assert_model_error(out: &Output, code: &str) {
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(out));
+    let err = stderr(out);
+    assert!(err.starts_with(&format!("error: {code}: ")), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn bad_models_and_inputs_exit_1_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = fixture("mlp/frozen.pb");
+    let good_input = format!("x:0={}", p(&fixture("mlp/inputs/x.npy")));
+    let outdir = dir.path().join("out");
+    let run = |graph: &str, inputs: &str| {
+        ward(&[
+            "run",
+            "--graph",
+            graph,
+            "--inputs",
+            inputs,
+            "--outputs",
+            "Identity:0",
+            "--outdir",
+            p(&outdir),
+            "--overwrite",
+        ])
+    };
+
+    // Truncated and random model bytes.
+    let bytes = std::fs::read(&graph).unwrap();
+    let truncated = dir.path().join("truncated.pb");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    assert_model_error(&run(p(&truncated), &good_input), "InvalidArgument");
+    let random = dir.path().join("random.pb");
+    std::fs::write(
+        &random,
+        (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let out = run(p(&random), &good_input);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("error: "));
+
+    // Missing model file.
+    assert_model_error(
+        &run(p(&dir.path().join("nope.pb")), &good_input),
+        "NotFound",
+    );
+
+    // Input of the wrong dtype and of the wrong shape.
+    let wrong_dtype = dir.path().join("int.npy");
+    let t = ward_tensor::Tensor::from_vec(
+        ward_tensor::Shape::new(vec![2, 20]).unwrap(),
+        vec![1i32; 40],
+        None,
+    )
+    .unwrap();
+    std::fs::write(&wrong_dtype, ward_tensor::npy::write_npy(&t).unwrap()).unwrap();
+    assert_model_error(
+        &run(p(&graph), &format!("x:0={}", p(&wrong_dtype))),
+        "InvalidArgument",
+    );
+    let wrong_shape = dir.path().join("shape.npy");
+    let t = ward_tensor::Tensor::from_vec(
+        ward_tensor::Shape::new(vec![2, 7]).unwrap(),
+        vec![1f32; 14],
+        None,
+    )
+    .unwrap();
+    std::fs::write(&wrong_shape, ward_tensor::npy::write_npy(&t).unwrap()).unwrap();
+    assert_model_error(
+        &run(p(&graph), &format!("x:0={}", p(&wrong_shape))),
+        "InvalidArgument",
+    );
+
+    // Input naming a missing tensor, and a truncated .npy.
+    assert_model_error(
+        &run(
+            p(&graph),
+            &format!("nope:0={}", p(&fixture("mlp/inputs/x.npy"))),
+        ),
+        "NotFound",
+    );
+    let npy = std::fs::read(fixture("mlp/inputs/x.npy")).unwrap();
+    let cut = dir.path().join("cut.npy");
+    std::fs::write(&cut, &npy[..npy.len() - 5]).unwrap();
+    assert_model_error(
+        &run(p(&graph), &format!("x:0={}", p(&cut))),
+        "InvalidArgument",
+    );
+
+    // A memory budget too small for the model.
+    let out = ward(&[
+        "run",
+        "--graph",
+        p(&graph),
+        "--inputs",
+        &good_input,
+        "--outputs",
+        "Identity:0",
+        "--outdir",
+        p(&outdir),
+        "--overwrite",
+        "--memory-limit",
+        "1KiB",
+    ]);
+    assert_model_error(&out, "ResourceExhausted");
+    // An unsupported op.
+    let out = ward(&[
+        "run",
+        "--graph",
+        p(&fixture("cnn/frozen.pb")),
+        "--inputs",
+        &format!("image:0={}", p(&fixture("cnn/inputs/image.npy"))),
+        "--outputs",
+        "Identity:0",
+        "--outdir",
+        p(&outdir),
+        "--overwrite",
+    ]);
+    assert_model_error(&out, "Unimplemented");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(ward(&[]).status.code(), Some(2));
+    assert_eq!(ward(&["run", "--bogus"]).status.code(), Some(2));
+    assert_eq!(ward(&["run", "--outdir", "/tmp/x"]).status.code(), Some(2));
+    let out = ward(&[
+        "run",
+        "--graph",
+        "x.pb",
+        "--outdir",
+        "/tmp/x",
+        "--outputs",
+        "a:0",
+        "--memory-limit",
+        "lots",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = ward(&[
+        "run",
+        "--graph",
+        "x.pb",
+        "--outdir",
+        "/tmp/x",
+        "--outputs",
+        "a:0",
+        "--input_exprs",
+        "x:0=[1,",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_explains_the_tool() {
+    let out = ward(&["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("untrusted") && text.contains("Exit codes"),
+        "{text}"
+    );
+}
+
+#[test]
+fn show_lists_inputs_and_ops() {
+    let out = ward(&["show", "--graph", p(&fixture("mlp/frozen.pb")), "--all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("inputs['x:0'] dtype: float32 shape: (-1, 20)"),
+        "{text}"
+    );
+    assert!(text.contains("MatMul"), "{text}");
+}
