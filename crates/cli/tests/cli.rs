@@ -1,5 +1,6 @@
 //! The `ward` binary: outputs that match TensorFlow, and exit codes and
 //! one-line errors for bad models, inputs and usage.
+#![allow(clippy::arithmetic_side_effects, clippy::unreachable)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

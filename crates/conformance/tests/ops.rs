@@ -1,5 +1,6 @@
 //! Every recorded TensorFlow case in tests/fixtures/ops for every op ward
 //! implements: the same values, or an error where TF gave one.
+#![allow(clippy::arithmetic_side_effects, clippy::unreachable)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
