@@ -1,6 +1,10 @@
 //! End-to-end runs of graphs built in code: results, memory refused before
 //! allocation, deadlines, determinism.
-#![allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation, clippy::unreachable)]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::unreachable
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::time::Duration;

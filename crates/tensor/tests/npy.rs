@@ -1,5 +1,9 @@
 //! .npy / .npz: round trips for every dtype and clean errors for hostile files.
-#![allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation, clippy::unreachable)]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::unreachable
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use ward_tensor::npy::{read_npy, read_npz, write_npy, write_npz};

@@ -1,6 +1,10 @@
 //! Property tests: shape arithmetic never overflows silently; the Budget never
 //! goes negative, is returned on drop, and holds under concurrent use.
-#![allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation, clippy::unreachable)]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::unreachable
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use proptest::prelude::*;
