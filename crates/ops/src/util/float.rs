@@ -21,12 +21,64 @@ pub trait Wide:
     fn sqrt(self) -> Self;
     fn tanh(self) -> Self;
     fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
     fn is_nan(self) -> bool;
+    fn is_infinite(self) -> bool;
+    fn is_finite(self) -> bool;
+    fn abs(self) -> Self;
+    fn exp_m1(self) -> Self;
+    fn ln_1p(self) -> Self;
+    fn sin(self) -> Self;
+    fn cos(self) -> Self;
+    fn floor(self) -> Self;
+    fn ceil(self) -> Self;
+    fn round_ties_even(self) -> Self;
+    fn powf(self, e: Self) -> Self;
+    /// `fmod`: the remainder with the sign of `self`.
+    fn rem(self, other: Self) -> Self;
+    /// Whether TF's erf is NaN once `x * x` overflows (Eigen's float64
+    /// kernel: ±inf and |x| > ~1.34e154 give NaN there).
+    const ERF_NAN_WHEN_SQUARE_OVERFLOWS: bool;
+    /// Whether TF's log of a negative subnormal is NaN (its float32 kernel
+    /// tests the sign bit) rather than -inf (float64 flushes it to -0).
+    const LOG_NAN_FOR_NEGATIVE_SUBNORMAL: bool;
+    fn is_subnormal(self) -> bool;
+    fn is_sign_negative(self) -> bool;
+    /// Subnormal values become zero of the same sign, as TF's CPU threads
+    /// treat them (DAZ) even where the math library would not.
+    fn flush(self) -> Self;
+    /// The error function, computed in f64.
+    fn erf(self) -> Self {
+        let x = self.to_f64();
+        if Self::ERF_NAN_WHEN_SQUARE_OVERFLOWS && x.abs() > f64::MAX.sqrt() {
+            return Self::from_f64(f64::NAN);
+        }
+        Self::from_f64(crate::util::special::erf(x))
+    }
+    /// The complementary error function, computed in f64.
+    fn erfc(self) -> Self {
+        Self::from_f64(crate::util::special::erfc(self.to_f64()))
+    }
 }
 
 macro_rules! wide {
-    ($t:ty) => {
+    ($t:ty, $erf_nan:expr, $log_nan:expr) => {
         impl Wide for $t {
+            const ERF_NAN_WHEN_SQUARE_OVERFLOWS: bool = $erf_nan;
+            const LOG_NAN_FOR_NEGATIVE_SUBNORMAL: bool = $log_nan;
+            fn is_subnormal(self) -> bool {
+                <$t>::is_subnormal(self)
+            }
+            fn is_sign_negative(self) -> bool {
+                <$t>::is_sign_negative(self)
+            }
+            fn flush(self) -> Self {
+                if self.is_subnormal() {
+                    <$t>::copysign(0.0, self)
+                } else {
+                    self
+                }
+            }
             const ZERO_W: Self = 0.0;
             const ONE_W: Self = 1.0;
             const NEG_INF: Self = <$t>::NEG_INFINITY;
@@ -46,17 +98,60 @@ macro_rules! wide {
             fn from_f64(v: f64) -> Self {
                 v as $t
             }
+            #[allow(clippy::cast_lossless)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
+            }
+            fn is_infinite(self) -> bool {
+                <$t>::is_infinite(self)
+            }
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
+            }
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            fn exp_m1(self) -> Self {
+                <$t>::exp_m1(self)
+            }
+            fn ln_1p(self) -> Self {
+                <$t>::ln_1p(self)
+            }
+            fn sin(self) -> Self {
+                <$t>::sin(self)
+            }
+            fn cos(self) -> Self {
+                <$t>::cos(self)
+            }
+            fn floor(self) -> Self {
+                <$t>::floor(self)
+            }
+            fn ceil(self) -> Self {
+                <$t>::ceil(self)
+            }
+            fn round_ties_even(self) -> Self {
+                <$t>::round_ties_even(self)
+            }
+            fn powf(self, e: Self) -> Self {
+                <$t>::powf(self, e)
+            }
+            #[allow(clippy::arithmetic_side_effects)]
+            fn rem(self, other: Self) -> Self {
+                self % other
             }
         }
     };
 }
-wide!(f32);
-wide!(f64);
+wide!(f32, false, true);
+wide!(f64, true, false);
 
 pub trait Float: Element {
     type Wide: Wide;
+    /// Machine epsilon of the element type (not of its compute type).
+    const EPSILON: f64;
     fn widen(self) -> Self::Wide;
     fn narrow(v: Self::Wide) -> Self;
     /// NaN-propagating max, as Eigen's reductions behave for softmax.
@@ -66,6 +161,7 @@ pub trait Float: Element {
 }
 
 impl Float for f32 {
+    const EPSILON: f64 = 1.192_092_895_507_812_5e-7;
     type Wide = f32;
     fn widen(self) -> f32 {
         self
@@ -75,6 +171,7 @@ impl Float for f32 {
     }
 }
 impl Float for f64 {
+    const EPSILON: f64 = f64::EPSILON;
     type Wide = f64;
     fn widen(self) -> f64 {
         self
@@ -84,6 +181,7 @@ impl Float for f64 {
     }
 }
 impl Float for f16 {
+    const EPSILON: f64 = 0.000_976_562_5;
     type Wide = f32;
     fn widen(self) -> f32 {
         self.to_f32()
@@ -93,6 +191,7 @@ impl Float for f16 {
     }
 }
 impl Float for bf16 {
+    const EPSILON: f64 = 0.007_812_5;
     type Wide = f32;
     fn widen(self) -> f32 {
         self.to_f32()

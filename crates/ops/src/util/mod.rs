@@ -1,10 +1,14 @@
 //! Helpers shared by op implementations.
 
 pub mod args;
+pub mod arith;
 pub mod broadcast;
 pub mod cast;
+pub mod dtypes;
 pub mod elementwise;
 pub mod float;
 pub mod infer;
 pub mod matmul;
 pub mod num;
+pub mod simple;
+pub mod special;

@@ -1,0 +1,15 @@
+//! Maximum: elementwise `max(x, y)` with broadcasting; NaN propagates.
+//! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/Maximum>
+
+use crate::prelude::*;
+use crate::util::arith::Arith;
+use crate::util::simple::{Binary, pure_spec};
+
+pub const DEF: OpDef = OpDef {
+    spec: pure_spec("Maximum", 2, &[type_attr("T", NUMERIC)]),
+    build: |node| Binary::boxed(node, eval),
+};
+
+fn eval(ctx: &EvalCtx<'_>, x: Tensor, y: Tensor) -> Result<Tensor> {
+    with_numeric!(x.dtype(), T => binary_inplace::<T>(ctx, x, &y, Arith::max))
+}
