@@ -58,8 +58,15 @@ const OPS: &[&OpDef] = &[
     &math::tanh::DEF,
     &linalg::mat_mul::DEF,
     &nn::bias_add::DEF,
+    &nn::elu::DEF,
+    &nn::leaky_relu::DEF,
+    &nn::log_softmax::DEF,
     &nn::relu::DEF,
+    &nn::relu6::DEF,
+    &nn::selu::DEF,
     &nn::softmax::DEF,
+    &nn::softplus::DEF,
+    &nn::softsign::DEF,
 ];
 
 /// All implemented ops, looked up by name.
