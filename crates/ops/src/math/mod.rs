@@ -2,8 +2,10 @@
 
 pub mod abs;
 pub mod add;
+pub mod add_n;
 pub mod add_v2;
 pub mod ceil;
+pub mod clip_by_value;
 pub mod cos;
 pub mod div;
 pub mod div_no_nan;
@@ -36,6 +38,8 @@ pub mod real_div;
 pub mod reciprocal;
 pub mod round;
 pub mod rsqrt;
+pub mod select;
+pub mod select_v2;
 pub mod sigmoid;
 pub mod sign;
 pub mod sin;

@@ -119,3 +119,48 @@ pub fn for_each_strided(
         }
     }
 }
+
+/// Calls `f` with each operand's element index for every element of a
+/// broadcast output of shape `dims`, in row-major order. `strides[k]` are
+/// operand k's strides aligned to `dims` (see [`aligned_strides`]).
+pub fn for_each_broadcast<const K: usize>(
+    dims: &[usize],
+    strides: &[Vec<usize>; K],
+    mut f: impl FnMut([usize; K]),
+) {
+    if dims.contains(&0) {
+        return;
+    }
+    let mut counter = vec![0usize; dims.len()];
+    let mut index = [0usize; K];
+    loop {
+        f(index);
+        // Advance like an odometer; done when the first axis wraps.
+        let mut axis = dims.len();
+        loop {
+            if axis == 0 {
+                return;
+            }
+            axis = axis.wrapping_sub(1);
+            let (Some(c), Some(&d)) = (counter.get_mut(axis), dims.get(axis)) else {
+                return;
+            };
+            *c = c.wrapping_add(1);
+            let wrapped = *c >= d;
+            if wrapped {
+                *c = 0;
+            }
+            for (i, s) in index.iter_mut().zip(strides.iter()) {
+                let step = s.get(axis).copied().unwrap_or(0);
+                *i = if wrapped {
+                    i.wrapping_sub(step.wrapping_mul(d.wrapping_sub(1)))
+                } else {
+                    i.wrapping_add(step)
+                };
+            }
+            if !wrapped {
+                break;
+            }
+        }
+    }
+}

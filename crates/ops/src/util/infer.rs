@@ -65,3 +65,35 @@ pub fn broadcast_partial(a: &PartialShape, b: &PartialShape) -> Result<PartialSh
     }
     Ok(PartialShape(Some(out)))
 }
+
+/// The most specific shape compatible with both (TF's `Merge`): ranks and
+/// known dims must agree.
+pub fn merge_partial(a: &PartialShape, b: &PartialShape) -> Result<PartialShape> {
+    let (Some(da), Some(db)) = (a.dims(), b.dims()) else {
+        return Ok(if a.dims().is_some() {
+            a.clone()
+        } else {
+            b.clone()
+        });
+    };
+    if da.len() != db.len() {
+        return Err(Error::invalid_argument(format!(
+            "Shapes must be equal rank, but are {} and {}",
+            da.len(),
+            db.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(da.len());
+    for (i, (x, y)) in da.iter().zip(db).enumerate() {
+        out.push(match (x, y) {
+            (Some(x), Some(y)) if x != y => {
+                return Err(Error::invalid_argument(format!(
+                    "Dimension {i} in both shapes must be equal, but are {x} and {y}"
+                )));
+            }
+            (Some(x), _) => Some(*x),
+            (None, y) => *y,
+        });
+    }
+    Ok(PartialShape(Some(out)))
+}
