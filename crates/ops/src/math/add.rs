@@ -2,10 +2,11 @@
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/Add>
 
 use crate::prelude::*;
+use crate::util::dtypes::ADD;
 use crate::util::simple::{Binary, pure_spec};
 
 pub const DEF: OpDef = OpDef {
-    spec: pure_spec("Add", 2, &[type_attr("T", NUMERIC)]),
+    spec: pure_spec("Add", 2, &[type_attr("T", ADD)]),
     build: |node| Binary::boxed(node, eval),
 };
 

@@ -13,3 +13,5 @@ pub const NUMERIC_BOOL: &[DType] = &[
 ];
 /// ClipByValue: TF has no CPU kernel for uint32 and uint64.
 pub const CLIP: &[DType] = &[F16, BF16, F32, F64, I8, I16, I32, I64, U8, U16];
+/// Add: TF has no CPU kernel for uint16, uint32 and uint64 (AddV2 does).
+pub const ADD: &[DType] = &[F16, BF16, F32, F64, I8, I16, I32, I64, U8];
