@@ -15,8 +15,11 @@ fn eval(ctx: &EvalCtx<'_>, x: Tensor) -> Result<Tensor> {
 }
 
 fn log<W: Wide>(x: W) -> W {
-    // Subnormals count as zero on TF's CPU threads, except that its f32
-    // kernel sees the sign bit of a negative one and gives NaN.
+    // Subnormals count as zero on TF's CPU threads (DAZ). A negative one is
+    // the exception: TF's float32 result depends on the element's position
+    // (its vectorized loop flushes it to -0 and gives -inf, its scalar tail
+    // calls logf and gives NaN). ward gives NaN, the log of a negative
+    // number, as TF's recorded cases do; float64 gives -inf everywhere.
     if x.is_subnormal() && x.is_sign_negative() && W::LOG_NAN_FOR_NEGATIVE_SUBNORMAL {
         return W::from_f64(f64::NAN);
     }

@@ -4,6 +4,7 @@
 //! trapping, `MIN / -1` wraps to `MIN` (and `MIN % -1` is 0), negation and
 //! abs wrap; half types compute in f32 and round once.
 
+use crate::util::float::Wide;
 use crate::util::num::Num;
 use ward_tensor::{bf16, f16};
 
@@ -139,7 +140,7 @@ fn int_pow<T: Num>(base: T, exp: u64) -> T {
 
 /// Float semantics shared by all four float types, on the compute type.
 macro_rules! float_ops {
-    () => {
+    ($flush_pow:expr) => {
         type Key = <Self as Compute>::F;
         fn key(self) -> Self::Key {
             Self::f(self)
@@ -164,7 +165,15 @@ macro_rules! float_ops {
             }))
         }
         fn pow(self, y: Self) -> Option<Self> {
-            Some(Self::w(Self::f(self).powf(Self::f(y))))
+            // pow comes from libm, which would see subnormals that TF's
+            // vectorized f32/f64 kernel treats as zero (DAZ); its half-type
+            // kernel calls libm per element, like ward.
+            let (x, y) = (Self::f(self), Self::f(y));
+            Some(Self::w(if $flush_pow {
+                x.flush().powf(y.flush())
+            } else {
+                x.powf(y)
+            }))
         }
         fn max(self, y: Self) -> Self {
             let (a, b) = (Self::f(self), Self::f(y));
@@ -199,8 +208,9 @@ macro_rules! float_ops {
             } else if v < 0.0 {
                 -1.0
             } else {
-                // 0 (keeping its sign) or NaN.
-                v
+                // Zero, a subnormal (zero to TF's DAZ compare) or NaN: TF
+                // returns |x| here.
+                v.abs()
             })
         }
     };
@@ -208,7 +218,7 @@ macro_rules! float_ops {
 
 /// Conversions between an element type and its compute type.
 pub trait Compute: Sized {
-    type F;
+    type F: Wide;
     fn f(self) -> Self::F;
     fn w(v: Self::F) -> Self;
 }
@@ -223,7 +233,7 @@ macro_rules! native_float {
         // Arithmetic here is on float element values, never on sizes.
         #[allow(clippy::arithmetic_side_effects)]
         impl Arith for $t {
-            float_ops!();
+            float_ops!(true);
         }
     )*};
 }
@@ -239,7 +249,7 @@ macro_rules! half_float {
         // Arithmetic here is on float element values, never on sizes.
         #[allow(clippy::arithmetic_side_effects)]
         impl Arith for $t {
-            float_ops!();
+            float_ops!(false);
         }
     )*};
 }

@@ -39,8 +39,8 @@ pub trait Wide:
     /// Whether TF's erf is NaN once `x * x` overflows (Eigen's float64
     /// kernel: ±inf and |x| > ~1.34e154 give NaN there).
     const ERF_NAN_WHEN_SQUARE_OVERFLOWS: bool;
-    /// Whether TF's log of a negative subnormal is NaN (its float32 kernel
-    /// tests the sign bit) rather than -inf (float64 flushes it to -0).
+    /// Whether ward's log of a negative subnormal is NaN (as TF's recorded
+    /// float32 results; see math/log.rs) rather than -inf (float64).
     const LOG_NAN_FOR_NEGATIVE_SUBNORMAL: bool;
     fn is_subnormal(self) -> bool;
     fn is_sign_negative(self) -> bool;
