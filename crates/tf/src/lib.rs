@@ -4,6 +4,7 @@
 //! is capped before decoding and every reference is checked.
 
 mod attr;
+pub mod checkpoint;
 pub mod dtype;
 mod graphdef;
 mod output_args;
