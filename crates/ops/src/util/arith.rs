@@ -254,3 +254,51 @@ macro_rules! half_float {
     )*};
 }
 half_float!(f16, bf16);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_division_follows_tf() {
+        assert_eq!(Arith::div(7i32, 0), None);
+        assert_eq!(Arith::floor_mod(7u8, 0), None);
+        assert_eq!(Arith::div(i32::MIN, -1), Some(i32::MIN));
+        assert_eq!(Arith::floor_div(i64::MIN, -1), Some(i64::MIN));
+        assert_eq!(Arith::floor_mod(i8::MIN, -1), Some(0));
+        assert_eq!(Arith::div(-7i32, 2), Some(-3));
+        assert_eq!(Arith::floor_div(-7i32, 2), Some(-4));
+        assert_eq!(Arith::floor_mod(-7i32, 2), Some(1));
+        assert_eq!(Arith::floor_mod(7i32, -2), Some(-1));
+        assert_eq!(Arith::floor_div(7u32, 2), Some(3));
+    }
+
+    #[test]
+    fn integer_pow_wraps_and_rejects_negative_exponents() {
+        assert_eq!(Arith::pow(3i32, 4), Some(81));
+        assert_eq!(Arith::pow(2i8, 7), Some(i8::MIN));
+        assert_eq!(Arith::pow(2i32, -1), None);
+        assert_eq!(Arith::pow(0u8, 0), Some(1));
+        assert_eq!(Arith::pow(3u64, 41), Some(3u64.wrapping_pow(41)));
+    }
+
+    #[test]
+    fn wrapping_unary_and_sign() {
+        assert_eq!(Arith::neg(i32::MIN), i32::MIN);
+        assert_eq!(Arith::abs(i16::MIN), i16::MIN);
+        assert_eq!(Arith::sign(-5i8), -1);
+        assert_eq!(Arith::sign(9u16), 1);
+        assert!(Arith::sign(f32::NAN).is_nan());
+        assert_eq!(Arith::sign(-2.5f64), -1.0);
+    }
+
+    #[test]
+    fn float_floor_ops() {
+        assert_eq!(Arith::floor_div(-7.5f32, 2.0), Some(-4.0));
+        assert_eq!(Arith::floor_mod(-7.5f32, 2.0), Some(0.5));
+        assert_eq!(Arith::floor_mod(7.5f64, -2.0), Some(-0.5));
+        assert!(Arith::floor_mod(1.0f32, 0.0).is_some_and(f32::is_nan));
+        assert!(Arith::max(f32::NAN, 1.0).is_nan());
+        assert!(Arith::min(1.0f64, f64::NAN).is_nan());
+    }
+}

@@ -164,3 +164,41 @@ pub fn for_each_broadcast<const K: usize>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_three_operands_in_row_major_order() {
+        // out [2, 3]: a [2, 1], b [3], c scalar.
+        let out = [2usize, 3];
+        let strides = [
+            aligned_strides(&[2, 1], &out),
+            aligned_strides(&[3], &out),
+            aligned_strides(&[], &out),
+        ];
+        let mut seen = Vec::new();
+        for_each_broadcast(&out, &strides, |i| seen.push(i));
+        assert_eq!(
+            seen,
+            vec![
+                [0, 0, 0],
+                [0, 1, 0],
+                [0, 2, 0],
+                [1, 0, 0],
+                [1, 1, 0],
+                [1, 2, 0]
+            ]
+        );
+    }
+
+    #[test]
+    fn scalar_and_empty_outputs() {
+        let mut n = 0;
+        for_each_broadcast::<1>(&[], &[Vec::new()], |_| n += 1);
+        assert_eq!(n, 1);
+        for_each_broadcast::<1>(&[3, 0], &[vec![0, 1]], |_| n += 1);
+        assert_eq!(n, 1);
+    }
+}
