@@ -5,10 +5,12 @@
 
 mod attr;
 mod graph;
+mod prune;
 pub mod spec;
 mod validate;
 
 pub use attr::{Attr, Attrs, AttrsExt, FuncRef, PartialShape, TypeAttr};
 pub use graph::{Function, Graph, Library, Model, Node, NodeId, ValueRef, split_tensor_name};
+pub use prune::prune;
 pub use spec::{Arity, ArityRange, Capability, OpSpec, SpecRegistry, TypeConstraint};
 pub use validate::{GraphLimits, has_placeholders, validate_ops, validate_structure};

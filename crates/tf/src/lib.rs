@@ -9,6 +9,7 @@ pub mod dtype;
 mod graphdef;
 mod output_args;
 pub mod proto;
+pub mod saved_model;
 pub mod tensor_proto;
 
 pub use graphdef::{DEFAULT_MAX_GRAPH_BYTES, decode_graph_def, import_graph_def};
