@@ -246,8 +246,10 @@ pub fn binary_checked<T: Element>(
     Ok(out)
 }
 
-/// Declares `DEF` for a unary float op computing `$f` on the compute type
-/// (a function of `W: Wide`).
+/// Declares `DEF` for a unary float op (types F16, BF16, F32, F64) that
+/// computes `$f`, a function of `W: Wide`, on the compute type; subnormal
+/// inputs count as zero (see [`float_map`]). For op files in this crate:
+/// `crate::float_unary_op!("Exp", Wide::exp);`
 #[macro_export]
 macro_rules! float_unary_op {
     ($name:literal, $f:expr) => {
