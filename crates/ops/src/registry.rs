@@ -31,6 +31,7 @@ const OPS: &[&OpDef] = &[
     &math::expm1::DEF,
     &math::floor::DEF,
     &math::floor_div::DEF,
+    &math::floor_mod::DEF,
     &math::greater::DEF,
     &math::greater_equal::DEF,
     &math::is_finite::DEF,

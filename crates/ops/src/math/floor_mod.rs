@@ -3,8 +3,8 @@
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/FloorMod>
 
 use crate::prelude::*;
-use crate::util::simple::{Binary, binary_checked, pure_spec};
 use crate::util::arith::Arith;
+use crate::util::simple::{Binary, binary_checked, pure_spec};
 
 pub const DEF: OpDef = OpDef {
     spec: pure_spec("FloorMod", 2, &[type_attr("T", NUMERIC)]),

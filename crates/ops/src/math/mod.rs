@@ -16,6 +16,7 @@ pub mod exp;
 pub mod expm1;
 pub mod floor;
 pub mod floor_div;
+pub mod floor_mod;
 pub mod greater;
 pub mod greater_equal;
 pub mod is_finite;

@@ -156,7 +156,9 @@ macro_rules! float_ops {
             ))
         }
         fn floor_mod(self, y: Self) -> Option<Self> {
-            let (x, y) = (Self::f(self), Self::f(y));
+            // fmod comes from libm, which would see subnormals that TF's
+            // CPU threads treat as zero (DAZ): x % subnormal is NaN there.
+            let (x, y) = (Self::f(self).flush(), Self::f(y).flush());
             let r = x % y;
             Some(Self::w(if r != 0.0 && ((y < 0.0) != (r < 0.0)) {
                 r + y
