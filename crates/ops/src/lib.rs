@@ -4,12 +4,14 @@
 //! Nothing here knows about protobuf or TensorFlow's file formats.
 
 pub mod array;
+pub mod control;
 pub mod kernel;
 pub mod kernels;
 pub mod linalg;
 pub mod math;
 pub mod nn;
 mod prelude;
+pub mod reduce;
 pub mod registry;
 pub mod util;
 

@@ -10,3 +10,19 @@ pub mod selu;
 pub mod softmax;
 pub mod softplus;
 pub mod softsign;
+
+use crate::kernel::OpDef;
+
+/// Every op of this family, for the registry.
+pub const OPS: &[&OpDef] = &[
+    &bias_add::DEF,
+    &elu::DEF,
+    &leaky_relu::DEF,
+    &log_softmax::DEF,
+    &relu::DEF,
+    &relu6::DEF,
+    &selu::DEF,
+    &softmax::DEF,
+    &softplus::DEF,
+    &softsign::DEF,
+];

@@ -1,0 +1,6 @@
+//! Reductions over axes.
+
+use crate::kernel::OpDef;
+
+/// Every op of this family, for the registry.
+pub const OPS: &[&OpDef] = &[];
