@@ -1,6 +1,7 @@
 //! Neural-network ops.
 
 pub mod bias_add;
+pub mod conv2d;
 pub mod elu;
 pub mod leaky_relu;
 pub mod log_softmax;
@@ -16,6 +17,7 @@ use crate::kernel::OpDef;
 /// Every op of this family, for the registry.
 pub const OPS: &[&OpDef] = &[
     &bias_add::DEF,
+    &conv2d::DEF,
     &elu::DEF,
     &leaky_relu::DEF,
     &log_softmax::DEF,

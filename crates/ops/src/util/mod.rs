@@ -12,3 +12,4 @@ pub mod matmul;
 pub mod num;
 pub mod simple;
 pub mod special;
+pub mod window;

@@ -1,0 +1,367 @@
+//! Conv2D: 2-D convolution of an NHWC input with an HWIO filter, with
+//! strides, dilations, SAME/VALID/EXPLICIT padding and grouped filters
+//! (input depth a multiple of the filter's input depth).
+//! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/Conv2D>
+//!
+//! Computed as im2col + GEMM: blocks of output pixels have their receptive
+//! fields gathered (in parallel on the run's pool) into a patch matrix of
+//! `pixels × (fh·fw·in_depth)` rows, which multiplies the filter viewed as
+//! a `(fh·fw·in_depth) × out_depth` matrix straight into the output. A 1×1
+//! filter with stride 1 and no padding is a single GEMM on the input.
+
+use crate::kernels::gemm::GemmShape;
+use crate::prelude::*;
+use crate::util::matmul::MatMulElement;
+use crate::util::window::{
+    Padding, dims_of_rank, output_dim, output_dim_partial, padding, positive4, require_nhwc,
+    shifted,
+};
+use rayon::prelude::*;
+use ward_tensor::DType::{BF16, F16, F32, F64, I32};
+
+pub const DEF: OpDef = OpDef {
+    spec: OpSpec {
+        name: "Conv2D",
+        inputs: Arity::Exact(2),
+        outputs: Arity::Exact(1),
+        types: &[type_attr("T", &[F16, BF16, F32, F64, I32])],
+        capability: Capability::Pure,
+    },
+    build,
+};
+
+/// Patch-matrix elements gathered per block (bounds the scratch buffer).
+const BLOCK_ELEMENTS: usize = 1 << 20;
+
+#[derive(Debug)]
+struct Conv2D {
+    strides: [usize; 2],
+    dilations: [usize; 2],
+    padding: Padding,
+}
+
+fn build(node: &Node) -> Result<Box<dyn Kernel>> {
+    let [sn, sh, sw, sc] = positive4(node, "strides", None)?;
+    let [dn, dh, dw, dc] = positive4(node, "dilations", Some(&[1, 1, 1, 1]))?;
+    let padding = padding(node, true)?;
+    require_nhwc(node, "Conv2D")?;
+    if sn != 1 || sc != 1 {
+        return Err(Error::invalid_argument(
+            "Current implementation does not yet support strides in the batch and depth dimensions.",
+        ));
+    }
+    if dn != 1 || dc != 1 {
+        return Err(Error::invalid_argument(
+            "Current implementation does not yet support dilations in the batch and depth dimensions.",
+        ));
+    }
+    Ok(Box::new(Conv2D {
+        strides: [sh, sw],
+        dilations: [dh, dw],
+        padding,
+    }))
+}
+
+/// Everything about one convolution's shapes.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    batch: usize,
+    in_h: usize,
+    in_w: usize,
+    in_c: usize,
+    k_h: usize,
+    k_w: usize,
+    /// Filter input depth (per group).
+    k_c: usize,
+    out_c: usize,
+    groups: usize,
+    out_h: usize,
+    out_w: usize,
+    pad_t: usize,
+    pad_l: usize,
+}
+
+fn check_depths(in_c: usize, k_c: usize, out_c: usize) -> Result<usize> {
+    if k_c == 0 || !in_c.is_multiple_of(k_c) {
+        return Err(Error::invalid_argument(format!(
+            "Depth of input ({in_c}) is not a multiple of input depth of filter ({k_c})"
+        )));
+    }
+    let groups = in_c.checked_div(k_c).unwrap_or(1);
+    if !out_c.is_multiple_of(groups) {
+        return Err(Error::invalid_argument(format!(
+            "Depth of output ({out_c}) is not a multiple of the number of groups ({groups})"
+        )));
+    }
+    Ok(groups)
+}
+
+impl Conv2D {
+    fn geometry(&self, input: &[usize], filter: &[usize]) -> Result<Geometry> {
+        let ([batch, in_h, in_w, in_c], [k_h, k_w, k_c, out_c]) = (input, filter) else {
+            return Err(Error::invalid_argument(format!(
+                "Conv2D input and filter must be rank 4, got ranks {} and {}",
+                input.len(),
+                filter.len()
+            )));
+        };
+        let groups = check_depths(*in_c, *k_c, *out_c)?;
+        let [sh, sw] = self.strides;
+        let [dh, dw] = self.dilations;
+        let h = output_dim(*in_h, *k_h, dh, sh, self.padding, 0)?;
+        let w = output_dim(*in_w, *k_w, dw, sw, self.padding, 1)?;
+        Ok(Geometry {
+            batch: *batch,
+            in_h: *in_h,
+            in_w: *in_w,
+            in_c: *in_c,
+            k_h: *k_h,
+            k_w: *k_w,
+            k_c: *k_c,
+            out_c: *out_c,
+            groups,
+            out_h: h.out,
+            out_w: w.out,
+            pad_t: h.pad_before,
+            pad_l: w.pad_before,
+        })
+    }
+}
+
+impl Kernel for Conv2D {
+    fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
+        let (Some(x), Some(f)) = (inputs.first(), inputs.get(1)) else {
+            return Err(Error::invalid_argument("expected 2 inputs"));
+        };
+        let dtype = x.dtype.or(f.dtype);
+        let xd = dims_of_rank(&x.shape, 4)?;
+        let fd = dims_of_rank(&f.shape, 4)?;
+        let at = |d: &Option<Vec<Option<usize>>>, i: usize| {
+            d.as_ref().and_then(|d| d.get(i).copied().flatten())
+        };
+        if let (Some(c), Some(kc), Some(oc)) = (at(&xd, 3), at(&fd, 2), at(&fd, 3)) {
+            check_depths(c, kc, oc)?;
+        }
+        let [sh, sw] = self.strides;
+        let [dh, dw] = self.dilations;
+        let oh = output_dim_partial(at(&xd, 1), at(&fd, 0), dh, sh, self.padding, 0)?;
+        let ow = output_dim_partial(at(&xd, 2), at(&fd, 1), dw, sw, self.padding, 1)?;
+        Ok(vec![ValueInfo::of_opt(
+            dtype,
+            PartialShape(Some(vec![at(&xd, 0), oh, ow, at(&fd, 3)])),
+        )])
+    }
+
+    fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
+        let [x, f] = take(inputs)?;
+        if x.dtype() != f.dtype() {
+            return Err(Error::invalid_argument(format!(
+                "Conv2D input and filter have different types: {} and {}",
+                x.dtype(),
+                f.dtype()
+            )));
+        }
+        let g = self.geometry(x.dims(), f.dims())?;
+        match x.dtype() {
+            DType::F32 => one(self.run::<f32>(ctx, &g, &x, &f)?),
+            DType::F64 => one(self.run::<f64>(ctx, &g, &x, &f)?),
+            DType::F16 => one(self.run::<f16>(ctx, &g, &x, &f)?),
+            DType::BF16 => one(self.run::<bf16>(ctx, &g, &x, &f)?),
+            DType::I32 => one(self.run::<i32>(ctx, &g, &x, &f)?),
+            other => Err(Error::invalid_argument(format!(
+                "Conv2D does not support {other}"
+            ))),
+        }
+    }
+}
+
+impl Conv2D {
+    fn run<T: MatMulElement>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        g: &Geometry,
+        x: &Tensor,
+        f: &Tensor,
+    ) -> Result<Tensor> {
+        let overflow = || Error::overflow("Conv2D size");
+        let out_shape = Shape::new(vec![g.batch, g.out_h, g.out_w, g.out_c])?;
+        let len = out_shape.num_elements()?;
+        let (mut out, lease) = ctx
+            .budget
+            .alloc_vec::<T>(len, T::default(), "Conv2D output")?;
+        let xs = x.as_slice::<T>()?;
+        let fs = f.as_slice::<T>()?;
+        // Rows of the patch matrix (output pixels) and its width.
+        let pixels = g
+            .batch
+            .checked_mul(g.out_h)
+            .and_then(|v| v.checked_mul(g.out_w))
+            .ok_or_else(overflow)?;
+        let k = g
+            .k_h
+            .checked_mul(g.k_w)
+            .and_then(|v| v.checked_mul(g.k_c))
+            .ok_or_else(overflow)?;
+        if len == 0 {
+            return Tensor::from_vec(out_shape, out, Some(lease));
+        }
+        let gemm = |m: usize, n: usize, a: &[T], b: &[T], c: &mut [T]| {
+            let shape = GemmShape {
+                m,
+                n,
+                k,
+                transpose_a: false,
+                transpose_b: false,
+            };
+            T::matmul(ctx.pool, ctx.budget, shape, a, b, c)
+        };
+        let [sh, sw] = self.strides;
+        let pointwise = g.k_h == 1
+            && g.k_w == 1
+            && g.groups == 1
+            && sh == 1
+            && sw == 1
+            && g.pad_t == 0
+            && g.pad_l == 0
+            && g.out_h == g.in_h
+            && g.out_w == g.in_w;
+        if pointwise {
+            gemm(pixels, g.out_c, xs, fs, &mut out)?;
+            return Tensor::from_vec(out_shape, out, Some(lease));
+        }
+        let out_cg = g.out_c.checked_div(g.groups).ok_or_else(overflow)?;
+        let block_rows = BLOCK_ELEMENTS
+            .checked_div(k.max(1))
+            .unwrap_or(1)
+            .clamp(1, pixels);
+        let scratch_len = block_rows.checked_mul(k).ok_or_else(overflow)?;
+        let (mut patches, _patch_lease) =
+            ctx.budget
+                .alloc_vec::<T>(scratch_len, T::default(), "Conv2D patches")?;
+        // Grouped filters: each group's filter columns, and its output block,
+        // are gathered into contiguous buffers.
+        let grouped = g.groups > 1;
+        let (mut filter_g, _fl) = ctx.budget.alloc_vec::<T>(
+            if grouped {
+                k.checked_mul(out_cg).ok_or_else(overflow)?
+            } else {
+                0
+            },
+            T::default(),
+            "Conv2D group filter",
+        )?;
+        let (mut out_g, _ol) = ctx.budget.alloc_vec::<T>(
+            if grouped {
+                block_rows.checked_mul(out_cg).ok_or_else(overflow)?
+            } else {
+                0
+            },
+            T::default(),
+            "Conv2D group output",
+        )?;
+        for group in 0..g.groups {
+            let c0 = group.checked_mul(g.k_c).ok_or_else(overflow)?;
+            if grouped {
+                let o0 = group.checked_mul(out_cg).ok_or_else(overflow)?;
+                for (dst, src) in filter_g.chunks_mut(out_cg.max(1)).zip(fs.chunks(g.out_c)) {
+                    let cols = src.get(o0..).and_then(|s| s.get(..out_cg));
+                    dst.copy_from_slice(cols.ok_or_else(overflow)?);
+                }
+            }
+            let mut row0 = 0usize;
+            while row0 < pixels {
+                let rows = block_rows.min(pixels.saturating_sub(row0));
+                let used = rows.checked_mul(k).ok_or_else(overflow)?;
+                let block = patches.get_mut(..used).ok_or_else(overflow)?;
+                self.gather(ctx, g, xs, block, row0, c0, k);
+                if grouped {
+                    let dst = out_g
+                        .get_mut(..rows.checked_mul(out_cg).ok_or_else(overflow)?)
+                        .ok_or_else(overflow)?;
+                    gemm(rows, out_cg, block, &filter_g, dst)?;
+                    let o0 = group.checked_mul(out_cg).ok_or_else(overflow)?;
+                    let start = row0.checked_mul(g.out_c).ok_or_else(overflow)?;
+                    let out_rows = out.get_mut(start..).ok_or_else(overflow)?;
+                    for (orow, grow) in out_rows.chunks_mut(g.out_c).zip(dst.chunks(out_cg)) {
+                        orow.get_mut(o0..)
+                            .and_then(|s| s.get_mut(..out_cg))
+                            .ok_or_else(overflow)?
+                            .copy_from_slice(grow);
+                    }
+                } else {
+                    let start = row0.checked_mul(g.out_c).ok_or_else(overflow)?;
+                    let end = rows
+                        .checked_mul(g.out_c)
+                        .and_then(|v| v.checked_add(start))
+                        .ok_or_else(overflow)?;
+                    let dst = out.get_mut(start..end).ok_or_else(overflow)?;
+                    gemm(rows, g.out_c, block, fs, dst)?;
+                }
+                row0 = row0.saturating_add(rows);
+            }
+        }
+        Tensor::from_vec(out_shape, out, Some(lease))
+    }
+
+    /// Fills `block` (rows of width `k`) with the receptive fields of output
+    /// pixels `row0..`, input channels `c0..c0 + k_c`; padding reads as 0.
+    #[allow(clippy::too_many_arguments)]
+    fn gather<T: Element>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        g: &Geometry,
+        xs: &[T],
+        block: &mut [T],
+        row0: usize,
+        c0: usize,
+        k: usize,
+    ) {
+        let [sh, sw] = self.strides;
+        let [dh, dw] = self.dilations;
+        let fill = |(i, row): (usize, &mut [T])| {
+            let p = row0.saturating_add(i);
+            let ox = p.checked_rem(g.out_w).unwrap_or(0);
+            let rest = p.checked_div(g.out_w).unwrap_or(0);
+            let oy = rest.checked_rem(g.out_h).unwrap_or(0);
+            let b = rest.checked_div(g.out_h).unwrap_or(0);
+            let mut taps = row.chunks_mut(g.k_c.max(1));
+            for kh in 0..g.k_h {
+                let iy = shifted(
+                    oy.saturating_mul(sh).saturating_add(kh.saturating_mul(dh)),
+                    g.pad_t,
+                    g.in_h,
+                );
+                for kw in 0..g.k_w {
+                    let Some(tap) = taps.next() else { return };
+                    let ix = shifted(
+                        ox.saturating_mul(sw).saturating_add(kw.saturating_mul(dw)),
+                        g.pad_l,
+                        g.in_w,
+                    );
+                    let src = match (iy, ix) {
+                        (Some(iy), Some(ix)) => {
+                            let pixel = b
+                                .saturating_mul(g.in_h)
+                                .saturating_add(iy)
+                                .saturating_mul(g.in_w)
+                                .saturating_add(ix);
+                            let start = pixel.saturating_mul(g.in_c).saturating_add(c0);
+                            xs.get(start..).and_then(|s| s.get(..tap.len()))
+                        }
+                        _ => None,
+                    };
+                    match src {
+                        Some(src) => tap.copy_from_slice(src),
+                        None => tap.fill(T::default()),
+                    }
+                }
+            }
+        };
+        if ctx.threads() > 1 && block.len() >= 1 << 14 {
+            ctx.pool
+                .install(|| block.par_chunks_mut(k.max(1)).enumerate().for_each(fill));
+        } else {
+            block.chunks_mut(k.max(1)).enumerate().for_each(fill);
+        }
+    }
+}
