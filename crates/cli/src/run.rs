@@ -6,9 +6,10 @@ use crate::inputs::{literal_tensor, parse_expr_inputs, parse_file_inputs, read_f
 use std::path::PathBuf;
 use std::time::Duration;
 use ward_exec::{ExecOptions, Executable, RunRequest};
-use ward_graph::{AttrsExt, ValueRef};
+use ward_graph::{AttrsExt, PartialShape, TypeAttr, ValueRef};
 use ward_tensor::npy::{read_file_capped, write_npy};
-use ward_tensor::{Budget, Error, Limits, Tensor};
+use ward_tensor::{Budget, DType, Error, Frame, Limits, ResultExt, Tensor};
+use ward_tf::saved_model::{SavedModelLimits, load_saved_model};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -24,13 +25,13 @@ pub struct RunArgs {
     /// Signature to run (SavedModel).
     #[arg(long = "signature_def", default_value = "serving_default")]
     pub signature_def: String,
-    /// Inputs from files: 'key=x.npy;key2=y.npz[name]'. For --graph, keys are tensor names such as 'x:0'.
+    /// Inputs from files: 'key=x.npy;key2=y.npz[name]'. Keys are signature input keys (--dir) or placeholder names such as 'x:0' (--graph).
     #[arg(long)]
     pub inputs: Option<String>,
     /// Inputs as literals: 'key=[[1.0,2.0]]'.
     #[arg(long = "input_exprs")]
     pub input_exprs: Option<String>,
-    /// Tensors to fetch, comma-separated (required with --graph), e.g. 'Identity:0'.
+    /// Tensors to fetch, comma-separated (required with --graph), e.g. 'Identity:0'. With --dir every signature output is written.
     #[arg(long)]
     pub outputs: Option<String>,
     /// Directory for the outputs, one .npy per output.
@@ -57,26 +58,6 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let Some(graph_path) = &args.graph else {
-        if args.dir.is_some() {
-            return Err(Error::unimplemented(
-                "SavedModel directories are not supported yet; use --graph with a frozen GraphDef",
-            )
-            .into());
-        }
-        return Err(Failure::Usage("give --graph FILE.pb (or --dir DIR)".into()));
-    };
-    let Some(outputs) = &args.outputs else {
-        return Err(Failure::Usage("--outputs is required with --graph".into()));
-    };
-    let fetch_names: Vec<&str> = outputs
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if fetch_names.is_empty() {
-        return Err(Failure::Usage("--outputs names no tensor".into()));
-    }
     let file_inputs = args
         .inputs
         .as_deref()
@@ -89,60 +70,64 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .map(parse_expr_inputs)
         .transpose()?
         .unwrap_or_default();
-
     let budget = Budget::new(&Limits {
         memory_bytes: args.memory_limit,
         timeout: Some(args.timeout),
         max_loop_iterations: args.max_loop_iterations,
     });
-    let bytes = read_file_capped(graph_path, args.max_model_bytes)?;
-    let model = ward_tf::load_graph_def(&bytes, args.max_model_bytes, &budget)?;
-    drop(bytes);
+    let prepared = match (&args.graph, &args.dir) {
+        (Some(graph), None) => prepare_graph(args, graph, &budget)?,
+        (None, Some(dir)) => prepare_saved_model(args, dir, &budget)?,
+        _ => {
+            return Err(Failure::Usage(
+                "give either --dir DIR (SavedModel) or --graph FILE.pb".into(),
+            ));
+        }
+    };
     let exe = Executable::new(
-        model,
+        prepared.model,
         ward_ops::registry(),
         &ExecOptions {
             threads: args.threads,
             ..Default::default()
         },
     )?;
-    let graph = exe.graph();
 
     let mut feeds: Vec<(ValueRef, Tensor)> = Vec::new();
-    let mut feed = |key: &str,
-                    make: &dyn Fn(&ward_graph::Node) -> ward_tensor::Result<Tensor>|
-     -> Result<(), Failure> {
-        let value = graph.resolve_tensor(key)?;
-        let node = graph.node(value.node)?;
-        if node.op != "Placeholder" && node.op != "PlaceholderWithDefault" {
+    let lookup = |key: &str| -> ward_tensor::Result<&Input> {
+        prepared
+            .inputs
+            .iter()
+            .find(|i| i.key == key)
+            .ok_or_else(|| {
+                let known: Vec<&str> = prepared.inputs.iter().map(|i| i.key.as_str()).collect();
+                Error::not_found(format!(
+                    "the model has no input '{key}' (inputs: {})",
+                    known.join(", ")
+                ))
+            })
+    };
+    for input in &file_inputs {
+        let target = lookup(&input.key)?;
+        let tensor = read_file_input(input, args.memory_limit, &budget)?;
+        feeds.push((target.value, check_feed(target, tensor)?));
+    }
+    for (key, literal) in &expr_inputs {
+        let target = lookup(key)?;
+        let tensor = literal_tensor(literal, target.dtype, &budget)
+            .map_err(|e| e.with(Frame::Note(format!("input '{key}'"))))?;
+        feeds.push((target.value, check_feed(target, tensor)?));
+    }
+    for input in &prepared.inputs {
+        if input.required && !feeds.iter().any(|(v, _)| *v == input.value) {
             return Err(Error::invalid_argument(format!(
-                "input '{key}' is not a placeholder (op {})",
-                node.op
+                "no value given for input '{}'",
+                input.key
             ))
             .into());
         }
-        let tensor =
-            make(node).map_err(|e| e.with(ward_tensor::Frame::Note(format!("input '{key}'"))))?;
-        check_feed(node, &tensor)
-            .map_err(|e| e.with(ward_tensor::Frame::Note(format!("input '{key}'"))))?;
-        feeds.push((value, tensor));
-        Ok(())
-    };
-    for input in &file_inputs {
-        feed(&input.key, &|_| {
-            read_file_input(input, args.memory_limit, &budget)
-        })?;
     }
-    for (key, literal) in &expr_inputs {
-        feed(key, &|node| {
-            literal_tensor(literal, node.attrs.dtype("dtype")?, &budget)
-        })?;
-    }
-    let fetches = fetch_names
-        .iter()
-        .map(|name| graph.resolve_tensor(name))
-        .collect::<ward_tensor::Result<Vec<_>>>()?;
-
+    let fetches = prepared.outputs.iter().map(|(_, v)| *v).collect();
     let results = exe.run(
         &budget,
         RunRequest {
@@ -151,27 +136,179 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             targets: Vec::new(),
         },
     )?;
-    write_outputs(args, &fetch_names, &results)
+    let names: Vec<&str> = prepared.outputs.iter().map(|(k, _)| k.as_str()).collect();
+    write_outputs(args, &names, &results)
 }
 
-/// Checks a fed tensor against the placeholder's declared dtype and shape.
-fn check_feed(node: &ward_graph::Node, tensor: &Tensor) -> ward_tensor::Result<()> {
-    let dtype = node.attrs.dtype("dtype")?;
-    if tensor.dtype() != dtype {
-        return Err(Error::invalid_argument(format!(
-            "expected {dtype} but the value is {}",
+/// An input the run can feed.
+struct Input {
+    key: String,
+    value: ValueRef,
+    dtype: DType,
+    shape: PartialShape,
+    /// Signature inputs must be fed; a frozen graph's placeholders only if used.
+    required: bool,
+}
+
+struct Prepared {
+    model: ward_graph::Model,
+    inputs: Vec<Input>,
+    /// Output file key and value.
+    outputs: Vec<(String, ValueRef)>,
+}
+
+fn prepare_graph(
+    args: &RunArgs,
+    path: &std::path::Path,
+    budget: &Budget,
+) -> Result<Prepared, Failure> {
+    let Some(outputs) = &args.outputs else {
+        return Err(Failure::Usage("--outputs is required with --graph".into()));
+    };
+    let fetch_names: Vec<&str> = outputs
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if fetch_names.is_empty() {
+        return Err(Failure::Usage("--outputs names no tensor".into()));
+    }
+    let bytes = read_file_capped(path, args.max_model_bytes)?;
+    let full = ward_tf::load_graph_def(&bytes, args.max_model_bytes, budget)?;
+    drop(bytes);
+    let fetches = fetch_names
+        .iter()
+        .map(|n| full.graph.resolve_tensor(n))
+        .collect::<ward_tensor::Result<Vec<_>>>()?;
+    // Only what the fetches need is validated and run, as in TF.
+    let roots: Vec<usize> = fetches.iter().map(|v| v.node).collect();
+    let (model, map) = ward_graph::prune(&full, &roots)?;
+    let remap = |v: ValueRef| {
+        map.get(v.node)
+            .copied()
+            .flatten()
+            .map(|n| ValueRef::new(n, v.output))
+    };
+    let mut inputs = Vec::new();
+    for (id, node) in full.graph.nodes().iter().enumerate() {
+        if node.op != "Placeholder" && node.op != "PlaceholderWithDefault" {
+            continue;
+        }
+        let Some(value) = remap(ValueRef::new(id, 0)) else {
+            continue;
+        };
+        inputs.push(Input {
+            key: format!("{}:0", node.name),
+            value,
+            dtype: node.attrs.dtype("dtype").at_node(&node.name, &node.op)?,
+            shape: node
+                .attrs
+                .shape_attr("shape")
+                .at_node(&node.name, &node.op)?
+                .unwrap_or_default(),
+            required: node.op == "Placeholder",
+        });
+    }
+    let outputs = fetch_names
+        .iter()
+        .zip(fetches)
+        .map(|(name, v)| {
+            remap(v)
+                .map(|v| (name.to_string(), v))
+                .ok_or_else(|| Error::internal("output pruned"))
+        })
+        .collect::<ward_tensor::Result<Vec<_>>>()?;
+    // Inputs named as `node` also match `node:0`.
+    for input in &mut inputs {
+        if file_or_expr_uses_bare_name(args, &input.key) {
+            input.key = input.key.trim_end_matches(":0").to_string();
+        }
+    }
+    Ok(Prepared {
+        model,
+        inputs,
+        outputs,
+    })
+}
+
+fn file_or_expr_uses_bare_name(args: &RunArgs, key: &str) -> bool {
+    let bare = key.trim_end_matches(":0");
+    [&args.inputs, &args.input_exprs]
+        .iter()
+        .filter_map(|s| s.as_deref())
+        .any(|spec| {
+            spec.split(';')
+                .filter_map(|e| e.split_once('='))
+                .any(|(k, _)| k.trim() == bare)
+        })
+}
+
+fn prepare_saved_model(
+    args: &RunArgs,
+    dir: &std::path::Path,
+    budget: &Budget,
+) -> Result<Prepared, Failure> {
+    let limits = SavedModelLimits {
+        max_graph_bytes: args.max_model_bytes,
+        ..SavedModelLimits::default()
+    };
+    let loaded = load_saved_model(dir, &args.tag_set, &limits, budget)?;
+    for op in &loaded.init_ops {
+        eprintln!("note: the model asks to run '{op}' at load; ward does not run it");
+    }
+    for asset in &loaded.assets {
+        eprintln!("note: the model declares asset '{asset}'; ward does not read it");
+    }
+    let runnable = loaded.runnable(&args.signature_def, &limits, budget)?;
+    let inputs = runnable
+        .inputs
+        .iter()
+        .map(|(key, (value, spec))| {
+            let TypeAttr::Data(dtype) = spec.dtype else {
+                return Err(Error::unimplemented(format!(
+                    "input '{key}' has type {}",
+                    spec.dtype
+                )));
+            };
+            Ok(Input {
+                key: key.clone(),
+                value: *value,
+                dtype,
+                shape: spec.shape.clone(),
+                required: true,
+            })
+        })
+        .collect::<ward_tensor::Result<Vec<_>>>()?;
+    let outputs = runnable
+        .outputs
+        .iter()
+        .map(|(k, v, _)| (k.clone(), *v))
+        .collect();
+    Ok(Prepared {
+        model: runnable.model,
+        inputs,
+        outputs,
+    })
+}
+
+/// Checks a fed tensor against the input's declared dtype and shape.
+fn check_feed(input: &Input, tensor: Tensor) -> ward_tensor::Result<Tensor> {
+    let in_input = |e: Error| e.with(Frame::Note(format!("input '{}'", input.key)));
+    if tensor.dtype() != input.dtype {
+        return Err(in_input(Error::invalid_argument(format!(
+            "expected {} but the value is {}",
+            input.dtype,
             tensor.dtype()
-        )));
+        ))));
     }
-    if let Some(shape) = node.attrs.shape_attr("shape")?
-        && !shape.accepts(tensor.dims())
-    {
-        return Err(Error::invalid_argument(format!(
-            "expected shape {shape} but the value has shape {}",
+    if !input.shape.accepts(tensor.dims()) {
+        return Err(in_input(Error::invalid_argument(format!(
+            "expected shape {} but the value has shape {}",
+            input.shape,
             tensor.shape()
-        )));
+        ))));
     }
-    Ok(())
+    Ok(tensor)
 }
 
 fn write_outputs(args: &RunArgs, names: &[&str], results: &[Tensor]) -> Result<(), Failure> {

@@ -6,7 +6,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use ward_graph::AttrsExt;
 use ward_tensor::npy::read_file_capped;
-use ward_tensor::{Budget, Error, Limits};
+use ward_tensor::{Budget, Limits};
+use ward_tf::dtype::tf_name;
+use ward_tf::saved_model::{
+    SavedModelLimits, Signature, TensorSpec, read_saved_model, select_meta_graph, signatures,
+    tag_sets,
+};
 
 #[derive(clap::Args)]
 pub struct ShowArgs {
@@ -16,7 +21,16 @@ pub struct ShowArgs {
     /// Frozen GraphDef (.pb).
     #[arg(long)]
     pub graph: Option<PathBuf>,
-    /// Also list every op type with its count.
+    /// Tensor-bundle checkpoint prefix (e.g. DIR/variables/variables): list its tensors.
+    #[arg(long, conflicts_with_all = ["graph", "dir"])]
+    pub checkpoint: Option<PathBuf>,
+    /// Tag set of the MetaGraph to show (SavedModel), comma-separated.
+    #[arg(long = "tag_set")]
+    pub tag_set: Option<String>,
+    /// Signature to show in detail (SavedModel; needs --tag_set).
+    #[arg(long = "signature_def")]
+    pub signature_def: Option<String>,
+    /// Show everything: every MetaGraph and signature (SavedModel), or every op type with its count (GraphDef).
     #[arg(long)]
     pub all: bool,
     /// Memory budget for decoding the model.
@@ -28,14 +42,16 @@ pub struct ShowArgs {
 }
 
 pub fn show(args: &ShowArgs) -> Result<(), Failure> {
+    if let Some(prefix) = &args.checkpoint {
+        return show_checkpoint(prefix);
+    }
+    if let Some(dir) = &args.dir {
+        return show_saved_model(args, dir);
+    }
     let Some(path) = &args.graph else {
-        if args.dir.is_some() {
-            return Err(Error::unimplemented(
-                "SavedModel directories are not supported yet; use --graph",
-            )
-            .into());
-        }
-        return Err(Failure::Usage("give --graph FILE.pb (or --dir DIR)".into()));
+        return Err(Failure::Usage(
+            "give --dir DIR, --graph FILE.pb or --checkpoint PREFIX".into(),
+        ));
     };
     let budget = Budget::new(&Limits {
         memory_bytes: args.memory_limit,
@@ -105,6 +121,113 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
                 "  (not supported by ward)"
             };
             println!("  {op:<32} {count}{note}");
+        }
+    }
+    Ok(())
+}
+
+fn show_checkpoint(prefix: &std::path::Path) -> Result<(), Failure> {
+    let checkpoint = ward_tf::checkpoint::Checkpoint::open(prefix, &Default::default())?;
+    println!("The given checkpoint contains the following tensors:");
+    for entry in checkpoint.entries() {
+        let dims: Vec<String> = entry.shape.iter().map(|d| d.to_string()).collect();
+        println!(
+            "  {} dtype: {} shape: [{}]",
+            entry.name,
+            tf_name(entry.dtype),
+            dims.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn shape_text(spec: &TensorSpec) -> String {
+    match spec.shape.dims() {
+        None => "unknown_rank".to_string(),
+        Some(_) => spec.shape.to_string(),
+    }
+}
+
+/// Prints a signature the way saved_model_cli does.
+fn print_signature(signature: &Signature, indent: &str) {
+    let print_tensors = |kind: &str, tensors: &std::collections::BTreeMap<String, TensorSpec>| {
+        println!("{indent}The given SavedModel SignatureDef contains the following {kind}(s):");
+        for (key, spec) in tensors {
+            println!("{indent}  {kind}s['{key}'] tensor_info:");
+            println!("{indent}      dtype: {}", tf_name(spec.dtype));
+            println!("{indent}      shape: {}", shape_text(spec));
+            println!("{indent}      name: {}", spec.name);
+        }
+    };
+    print_tensors("input", &signature.inputs);
+    print_tensors("output", &signature.outputs);
+    println!("{indent}Method name is: {}", signature.method_name);
+}
+
+fn show_saved_model(args: &ShowArgs, dir: &std::path::Path) -> Result<(), Failure> {
+    let limits = SavedModelLimits {
+        max_graph_bytes: args.max_model_bytes,
+        ..SavedModelLimits::default()
+    };
+    let saved = read_saved_model(dir, &limits)?;
+    if args.all {
+        for tags in tag_sets(&saved) {
+            let tags = tags.join(",");
+            let meta = select_meta_graph(&saved, &tags)?;
+            println!("\nMetaGraphDef with tag-set: '{tags}' contains the following SignatureDefs:");
+            for (key, signature) in signatures(meta)? {
+                println!("\nsignature_def['{key}']:");
+                print_signature(&signature, "  ");
+            }
+            let budget = Budget::new(&Limits {
+                memory_bytes: args.memory_limit,
+                ..Limits::default()
+            });
+            let loaded = ward_tf::saved_model::load_saved_model(dir, &tags, &limits, &budget)?;
+            println!("\nward: TensorFlow version {}", loaded.tensorflow_version);
+            for op in &loaded.init_ops {
+                println!("ward: runs at load in TensorFlow (never run by ward): {op}");
+            }
+            for asset in &loaded.assets {
+                println!("ward: asset (never read by ward): {asset}");
+            }
+            for v in &loaded.variables {
+                println!(
+                    "ward: variable {} ({}) <- checkpoint '{}'",
+                    v.node, v.op, v.checkpoint_key
+                );
+            }
+        }
+        return Ok(());
+    }
+    let Some(tags) = &args.tag_set else {
+        if args.signature_def.is_some() {
+            return Err(Failure::Usage("--signature_def needs --tag_set".into()));
+        }
+        println!("The given SavedModel contains the following tag-sets:");
+        for tags in tag_sets(&saved) {
+            println!("'{}'", tags.join(","));
+        }
+        return Ok(());
+    };
+    let meta = select_meta_graph(&saved, tags)?;
+    let all = signatures(meta)?;
+    match &args.signature_def {
+        None => {
+            println!(
+                "The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:"
+            );
+            for key in all.keys() {
+                println!("SignatureDef key: \"{key}\"");
+            }
+        }
+        Some(key) => {
+            let signature = all.get(key).ok_or_else(|| {
+                ward_tensor::Error::not_found(format!(
+                    "no signature '{key}' in the MetaGraph with tag set '{tags}'"
+                ))
+            })?;
+            print_signature(signature, "");
         }
     }
     Ok(())

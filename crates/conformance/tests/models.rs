@@ -89,6 +89,66 @@ fn run_frozen(
     Ok(())
 }
 
+/// Runs the SavedModel's `serving_default` signature on the inputs.
+fn run_saved_model(
+    dir: &Path,
+    meta: &Value,
+    inputs_dir: &str,
+    expected_dir: &str,
+    threads: usize,
+) -> Result<(), String> {
+    use ward_tf::saved_model::{SavedModelLimits, load_saved_model};
+    let budget = Budget::unlimited();
+    let limits = SavedModelLimits::default();
+    let fail = |e: ward_tensor::Error| format!("{}: {e}", e.code());
+    let loaded =
+        load_saved_model(&dir.join("saved_model"), "serve", &limits, &budget).map_err(fail)?;
+    let runnable = loaded
+        .runnable("serving_default", &limits, &budget)
+        .map_err(fail)?;
+    let exe = Executable::new(
+        runnable.model,
+        ward_ops::registry(),
+        &ExecOptions {
+            threads,
+            ..Default::default()
+        },
+    )
+    .map_err(fail)?;
+    let mut feeds = Vec::new();
+    for (key, (value, _)) in &runnable.inputs {
+        let tensor = read_npy(
+            &std::fs::read(dir.join(inputs_dir).join(format!("{key}.npy"))).unwrap(),
+            &budget,
+        )
+        .unwrap();
+        feeds.push((*value, tensor));
+    }
+    let fetches = runnable.outputs.iter().map(|(_, v, _)| *v).collect();
+    let results = exe
+        .run(
+            &budget,
+            RunRequest {
+                feeds,
+                fetches,
+                targets: Vec::new(),
+            },
+        )
+        .map_err(fail)?;
+    let rtol = meta["rtol"].as_f64().unwrap_or(1e-4);
+    let atol = meta["atol"].as_f64().unwrap_or(1e-5);
+    for ((key, _, _), got) in runnable.outputs.iter().zip(&results) {
+        let want = read_npy(
+            &std::fs::read(dir.join(expected_dir).join(format!("{key}.npy"))).unwrap(),
+            &budget,
+        )
+        .unwrap();
+        ward_conformance::compare(got, &want, rtol, atol)
+            .map_err(|m| format!("output '{key}': {m}"))?;
+    }
+    Ok(())
+}
+
 #[test]
 fn frozen_models_match_tensorflow() {
     let mut names: Vec<String> = std::fs::read_dir(models())
@@ -114,17 +174,24 @@ fn frozen_models_match_tensorflow() {
                 }
             }
             for (inputs, expected) in &cases {
-                let outcome = run_frozen(&dir, &meta, inputs, expected, threads);
-                println!(
-                    "{name:<18} threads {threads} {inputs:<10} {}",
-                    outcome
+                for (format, outcome) in [
+                    ("frozen", run_frozen(&dir, &meta, inputs, expected, threads)),
+                    (
+                        "saved_model",
+                        run_saved_model(&dir, &meta, inputs, expected, threads),
+                    ),
+                ] {
+                    let shown = outcome
                         .as_ref()
-                        .map_or_else(|e| e.clone(), |_| "matches TF".into())
-                );
-                if let Err(e) = outcome
-                    && MUST_MATCH.contains(&name.as_str())
-                {
-                    failures.push(format!("{name} ({inputs}, {threads} threads): {e}"));
+                        .map_or_else(|e| e.clone(), |_| "matches TF".into());
+                    println!("{name:<18} {format:<11} threads {threads} {inputs:<10} {shown}");
+                    if let Err(e) = outcome
+                        && MUST_MATCH.contains(&name.as_str())
+                    {
+                        failures.push(format!(
+                            "{name} {format} ({inputs}, {threads} threads): {e}"
+                        ));
+                    }
                 }
             }
         }

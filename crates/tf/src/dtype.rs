@@ -62,3 +62,29 @@ pub fn data_type(code: i32) -> Result<DType> {
         ))),
     }
 }
+
+/// TensorFlow's enum name (`DT_FLOAT`, ...), as saved_model_cli prints it.
+pub fn tf_name(t: TypeAttr) -> String {
+    let name = match t {
+        TypeAttr::Data(d) => match d {
+            DType::F32 => "DT_FLOAT",
+            DType::F64 => "DT_DOUBLE",
+            DType::F16 => "DT_HALF",
+            DType::BF16 => "DT_BFLOAT16",
+            DType::I8 => "DT_INT8",
+            DType::I16 => "DT_INT16",
+            DType::I32 => "DT_INT32",
+            DType::I64 => "DT_INT64",
+            DType::U8 => "DT_UINT8",
+            DType::U16 => "DT_UINT16",
+            DType::U32 => "DT_UINT32",
+            DType::U64 => "DT_UINT64",
+            DType::Bool => "DT_BOOL",
+            DType::String => "DT_STRING",
+        },
+        TypeAttr::Resource => "DT_RESOURCE",
+        TypeAttr::Variant => "DT_VARIANT",
+        TypeAttr::Other(n) => return format!("DT_TYPE_{n}"),
+    };
+    name.to_string()
+}

@@ -50,7 +50,9 @@ pub fn import_graph_def(def: &GraphDef, budget: &Budget) -> Result<Model> {
             }
         }
     }
-    Ok(Model { graph, library })
+    let mut model = Model { graph, library };
+    crate::op_defaults::add_default_attrs(&mut model);
+    Ok(model)
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -7,6 +7,7 @@ mod attr;
 pub mod checkpoint;
 pub mod dtype;
 mod graphdef;
+pub mod op_defaults;
 mod output_args;
 pub mod proto;
 pub mod saved_model;

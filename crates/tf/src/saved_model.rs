@@ -218,6 +218,8 @@ pub fn load_saved_model(
             init_ops.extend(list.value.iter().cloned());
         }
     }
+    init_ops.sort();
+    init_ops.dedup();
     let assets = meta
         .asset_file_def
         .iter()
