@@ -1,10 +1,13 @@
 //! Neural-network ops.
 
+pub mod avg_pool;
 pub mod bias_add;
 pub mod conv2d;
+pub mod depthwise_conv2d_native;
 pub mod elu;
 pub mod leaky_relu;
 pub mod log_softmax;
+pub mod max_pool;
 pub mod relu;
 pub mod relu6;
 pub mod selu;
@@ -17,10 +20,13 @@ use crate::kernel::OpDef;
 /// Every op of this family, for the registry.
 pub const OPS: &[&OpDef] = &[
     &bias_add::DEF,
+    &avg_pool::DEF,
     &conv2d::DEF,
+    &depthwise_conv2d_native::DEF,
     &elu::DEF,
     &leaky_relu::DEF,
     &log_softmax::DEF,
+    &max_pool::DEF,
     &relu::DEF,
     &relu6::DEF,
     &selu::DEF,

@@ -198,3 +198,155 @@ pub fn dims_of_rank(shape: &PartialShape, rank: usize) -> Result<Option<Vec<Opti
 pub fn shifted(pos: usize, pad: usize, len: usize) -> Option<usize> {
     pos.checked_sub(pad).filter(|&v| v < len)
 }
+
+/// The attributes of a 2-D pooling op (MaxPool, AvgPool).
+#[derive(Debug, Clone, Copy)]
+pub struct Pool2d {
+    pub ksize: [usize; 2],
+    pub strides: [usize; 2],
+    pub padding: Padding,
+}
+
+impl Pool2d {
+    /// Parses `ksize`, `strides`, `padding` (EXPLICIT when `explicit_ok`)
+    /// and `data_format`; windows over the batch or depth dims are rejected.
+    pub fn parse(node: &Node, op: &str, explicit_ok: bool) -> Result<Self> {
+        let [kn, kh, kw, kc] = positive4(node, "ksize", None)?;
+        let [sn, sh, sw, sc] = positive4(node, "strides", None)?;
+        let padding = padding(node, explicit_ok)?;
+        require_nhwc(node, op)?;
+        if kn != 1 || sn != 1 {
+            return Err(Error::unimplemented(
+                "Pooling is not yet supported on the batch dimension.",
+            ));
+        }
+        if kc != 1 || sc != 1 {
+            return Err(Error::unimplemented(format!(
+                "{op} over the depth dimension is not supported"
+            )));
+        }
+        Ok(Pool2d {
+            ksize: [kh, kw],
+            strides: [sh, sw],
+            padding,
+        })
+    }
+
+    /// Output shape for a partially known input.
+    pub fn infer(&self, input: &PartialShape) -> Result<PartialShape> {
+        let Some(d) = dims_of_rank(input, 4)? else {
+            return Ok(PartialShape(Some(vec![None; 4])));
+        };
+        let at = |i: usize| d.get(i).copied().flatten();
+        let [kh, kw] = self.ksize;
+        let [sh, sw] = self.strides;
+        let oh = output_dim_partial(at(1), Some(kh), 1, sh, self.padding, 0)?;
+        let ow = output_dim_partial(at(2), Some(kw), 1, sw, self.padding, 1)?;
+        Ok(PartialShape(Some(vec![at(0), oh, ow, at(3)])))
+    }
+
+    /// Output geometry for a concrete NHWC input.
+    pub fn geometry(&self, dims: &[usize]) -> Result<PoolGeometry> {
+        let [batch, in_h, in_w, channels] = dims else {
+            return Err(Error::invalid_argument(format!(
+                "Shape must be rank 4 but is rank {}",
+                dims.len()
+            )));
+        };
+        let [kh, kw] = self.ksize;
+        let [sh, sw] = self.strides;
+        let h = output_dim(*in_h, kh, 1, sh, self.padding, 0)?;
+        let w = output_dim(*in_w, kw, 1, sw, self.padding, 1)?;
+        Ok(PoolGeometry {
+            batch: *batch,
+            in_h: *in_h,
+            in_w: *in_w,
+            channels: *channels,
+            out_h: h.out,
+            out_w: w.out,
+            pad_t: h.pad_before,
+            pad_l: w.pad_before,
+            ksize: self.ksize,
+            strides: self.strides,
+        })
+    }
+}
+
+/// Shapes of one pooling evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolGeometry {
+    pub batch: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub channels: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+    pub pad_t: usize,
+    pub pad_l: usize,
+    pub ksize: [usize; 2],
+    pub strides: [usize; 2],
+}
+
+impl PoolGeometry {
+    pub fn out_dims(&self) -> Vec<usize> {
+        vec![self.batch, self.out_h, self.out_w, self.channels]
+    }
+
+    /// Calls `f(out_pixel, window)` for every output pixel (row-major over
+    /// N, H, W) with the input pixels its window covers (padding left out).
+    pub fn for_each_window(&self, mut f: impl FnMut(usize, &Window)) {
+        let [kh, kw] = self.ksize;
+        let [sh, sw] = self.strides;
+        let mut pixel = 0usize;
+        for b in 0..self.batch {
+            for oy in 0..self.out_h {
+                let rows = clip(oy.saturating_mul(sh), kh, self.pad_t, self.in_h);
+                for ox in 0..self.out_w {
+                    let cols = clip(ox.saturating_mul(sw), kw, self.pad_l, self.in_w);
+                    let window = Window {
+                        first_row: b.saturating_mul(self.in_h),
+                        in_w: self.in_w,
+                        rows: rows.clone(),
+                        cols,
+                    };
+                    f(pixel, &window);
+                    pixel = pixel.saturating_add(1);
+                }
+            }
+        }
+    }
+}
+
+/// The input pixels one pooling window covers.
+#[derive(Debug, Clone)]
+pub struct Window {
+    first_row: usize,
+    in_w: usize,
+    pub rows: std::ops::Range<usize>,
+    pub cols: std::ops::Range<usize>,
+}
+
+impl Window {
+    /// Flat input pixel indices (N·H·W order) of the window.
+    pub fn pixels(&self) -> impl Iterator<Item = usize> + '_ {
+        self.rows.clone().flat_map(move |iy| {
+            let row = self.first_row.saturating_add(iy).saturating_mul(self.in_w);
+            self.cols.clone().map(move |ix| row.saturating_add(ix))
+        })
+    }
+    /// How many input pixels the window covers.
+    pub fn count(&self) -> usize {
+        self.rows.len().saturating_mul(self.cols.len())
+    }
+}
+
+/// The input positions a window starting at padded position `start` with
+/// size `k` covers, for an input of `len` with `pad` before it.
+pub fn clip(start: usize, k: usize, pad: usize, len: usize) -> std::ops::Range<usize> {
+    let lo = start.max(pad).saturating_sub(pad);
+    let hi = start
+        .saturating_add(k)
+        .min(pad.saturating_add(len))
+        .saturating_sub(pad);
+    lo..hi.max(lo)
+}
