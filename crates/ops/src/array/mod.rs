@@ -1,13 +1,28 @@
 //! Array and shape ops.
 
 pub mod arg;
+pub mod concat_v2;
 pub mod const_op;
+pub mod expand_dims;
 pub mod identity;
 pub mod identity_n;
 pub mod no_op;
+pub mod pack;
 pub mod placeholder;
+pub mod rank;
+pub mod reshape;
+pub mod shape;
+pub mod shape_n;
+pub mod size;
+pub mod slice;
 pub mod snapshot;
+pub mod split;
+pub mod split_v;
+pub mod squeeze;
 pub mod stop_gradient;
+pub mod strided_slice;
+pub mod transpose;
+pub mod unpack;
 
 use crate::kernel::OpDef;
 
@@ -21,4 +36,19 @@ pub const OPS: &[&OpDef] = &[
     &snapshot::DEF,
     &stop_gradient::DEF,
     &placeholder::DEF,
+    &reshape::DEF,
+    &shape::DEF,
+    &shape_n::DEF,
+    &size::DEF,
+    &rank::DEF,
+    &expand_dims::DEF,
+    &squeeze::DEF,
+    &transpose::DEF,
+    &concat_v2::DEF,
+    &pack::DEF,
+    &unpack::DEF,
+    &split::DEF,
+    &split_v::DEF,
+    &slice::DEF,
+    &strided_slice::DEF,
 ];

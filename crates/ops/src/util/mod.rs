@@ -8,6 +8,7 @@ pub mod dtypes;
 pub mod elementwise;
 pub mod float;
 pub mod infer;
+pub mod layout;
 pub mod matmul;
 pub mod num;
 pub mod simple;
