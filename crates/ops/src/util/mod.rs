@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod arith;
+pub mod batch_matmul;
 pub mod broadcast;
 pub mod cast;
 pub mod dtypes;
