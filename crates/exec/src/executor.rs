@@ -190,6 +190,15 @@ impl Executable {
     }
 }
 
+/// A value slot during execution. `Dead` is TensorFlow's dead tensor: the
+/// untaken output of a `Switch`, and everything computed from it.
+#[derive(Clone)]
+enum Slot {
+    Pending,
+    Live(Tensor),
+    Dead,
+}
+
 /// Executes one planned graph.
 fn execute(
     compiled: &CompiledGraph,
@@ -199,11 +208,13 @@ fn execute(
     fetches: &[ValueRef],
 ) -> Result<Vec<Tensor>> {
     let graph = &compiled.graph;
-    let mut values: Vec<Vec<Option<Tensor>>> = compiled
+    let mut values: Vec<Vec<Slot>> = compiled
         .output_counts
         .iter()
-        .map(|&c| vec![None; c])
+        .map(|&c| vec![Slot::Pending; c])
         .collect();
+    // Nodes skipped because an input was dead; their control edges carry deadness.
+    let mut dead_nodes = vec![false; graph.len()];
     let mut remaining = plan.uses.clone();
     let fed: HashMap<ValueRef, Tensor> = feeds.into_iter().collect();
 
@@ -216,16 +227,33 @@ fn execute(
             .ok_or_else(|| Error::internal("missing kernel"))?;
         let mut inputs = Vec::with_capacity(node.inputs.len());
         for (i, input) in node.inputs.iter().enumerate() {
-            let tensor = if let Some(t) = fed.get(input) {
-                t.clone()
+            let value = if let Some(t) = fed.get(input) {
+                Some(t.clone())
             } else {
                 take_value(&mut values, &mut remaining, *input)
                     .map_err(|e| e.at_input(i).at_node(&node.name, &node.op))?
             };
-            inputs.push(tensor);
+            inputs.push(value);
         }
-        let outputs = kernel.eval(ctx, inputs).at_node(&node.name, &node.op)?;
+        let control_dead = node
+            .control_inputs
+            .iter()
+            .any(|&c| dead_nodes.get(c) == Some(&true));
         let expected = compiled.output_counts.get(id).copied().unwrap_or(0);
+        let outputs: Vec<Slot> = match node.op.as_str() {
+            "Merge" => merge(inputs),
+            _ if control_dead || inputs.iter().any(Option::is_none) => vec![Slot::Dead; expected],
+            "Switch" => switch(inputs).at_node(&node.name, &node.op)?,
+            _ => {
+                let live: Vec<Tensor> = inputs.into_iter().flatten().collect();
+                kernel
+                    .eval(ctx, live)
+                    .at_node(&node.name, &node.op)?
+                    .into_iter()
+                    .map(Slot::Live)
+                    .collect()
+            }
+        };
         if outputs.len() != expected {
             return Err(Error::internal(format!(
                 "kernel produced {} outputs, {expected} expected",
@@ -233,51 +261,112 @@ fn execute(
             ))
             .at_node(&node.name, &node.op));
         }
+        let is_dead = outputs.iter().all(|o| matches!(o, Slot::Dead)) && expected > 0
+            || control_dead && node.op != "Merge";
+        if is_dead && let Some(d) = dead_nodes.get_mut(id) {
+            *d = true;
+        }
         let slots = values
             .get_mut(id)
             .ok_or_else(|| Error::internal("missing value slots"))?;
         let uses = remaining
             .get(id)
             .ok_or_else(|| Error::internal("missing use counts"))?;
-        for ((slot, tensor), &count) in slots.iter_mut().zip(outputs).zip(uses) {
+        for ((slot, value), &count) in slots.iter_mut().zip(outputs).zip(uses) {
             // Unread outputs are dropped at once, returning their memory.
             if count > 0 {
-                *slot = Some(tensor);
+                *slot = value;
             }
         }
     }
     let mut results = Vec::with_capacity(fetches.len());
     for fetch in fetches {
         let tensor = match fed.get(fetch) {
-            Some(t) => t.clone(),
+            Some(t) => Some(t.clone()),
             None => take_value(&mut values, &mut remaining, *fetch)?,
         };
-        results.push(tensor);
+        let name = graph
+            .node(fetch.node)
+            .map(|n| n.name.clone())
+            .unwrap_or_default();
+        results.push(tensor.ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "fetched value '{name}:{}' was not computed: it is on a branch that was not taken",
+                fetch.output
+            ))
+        })?);
     }
     Ok(results)
 }
 
-/// Reads a value, moving it out on its last use so its buffer can be reused
-/// in place or freed.
+/// Merge: forwards the first live input and its index; dead if none is.
+fn merge(inputs: Vec<Option<Tensor>>) -> Vec<Slot> {
+    match inputs
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, v)| v.map(|t| (i, t)))
+    {
+        Some((index, tensor)) => {
+            let index = i32::try_from(index).unwrap_or(i32::MAX);
+            vec![Slot::Live(tensor), Slot::Live(Tensor::scalar(index))]
+        }
+        None => vec![Slot::Dead, Slot::Dead],
+    }
+}
+
+/// Switch: the data goes to output 1 when the predicate holds, else to
+/// output 0; the other output is dead.
+fn switch(inputs: Vec<Option<Tensor>>) -> Result<Vec<Slot>> {
+    let mut inputs = inputs.into_iter().flatten();
+    let (Some(data), Some(pred)) = (inputs.next(), inputs.next()) else {
+        return Err(Error::invalid_argument("Switch needs data and a predicate"));
+    };
+    if pred.rank() != 0 {
+        return Err(Error::invalid_argument(format!(
+            "Switch predicate must be a scalar, got shape {}",
+            pred.shape()
+        ))
+        .at_input(1));
+    }
+    let taken = pred
+        .as_slice::<bool>()
+        .map_err(|e| e.at_input(1))?
+        .first()
+        .copied()
+        .unwrap_or(false);
+    Ok(if taken {
+        vec![Slot::Dead, Slot::Live(data)]
+    } else {
+        vec![Slot::Live(data), Slot::Dead]
+    })
+}
+
+/// Reads a value (None if dead), moving it out on its last use so its
+/// buffer can be reused in place or freed.
 fn take_value(
-    values: &mut [Vec<Option<Tensor>>],
+    values: &mut [Vec<Slot>],
     remaining: &mut [Vec<usize>],
     v: ValueRef,
-) -> Result<Tensor> {
+) -> Result<Option<Tensor>> {
     let missing = || Error::internal(format!("value {v} was not computed"));
     let count = remaining
         .get_mut(v.node)
         .and_then(|o| o.get_mut(v.output))
         .ok_or_else(missing)?;
     *count = count.saturating_sub(1);
+    let last = *count == 0;
     let slot = values
         .get_mut(v.node)
         .and_then(|o| o.get_mut(v.output))
         .ok_or_else(missing)?;
-    if *count == 0 {
-        slot.take().ok_or_else(missing)
-    } else {
-        slot.clone().ok_or_else(missing)
+    match slot {
+        Slot::Dead => Ok(None),
+        Slot::Pending => Err(missing()),
+        Slot::Live(_) if last => match std::mem::replace(slot, Slot::Pending) {
+            Slot::Live(t) => Ok(Some(t)),
+            _ => Err(missing()),
+        },
+        Slot::Live(t) => Ok(Some(t.clone())),
     }
 }
 

@@ -52,6 +52,7 @@ pub fn import_graph_def(def: &GraphDef, budget: &Budget) -> Result<Model> {
     }
     let mut model = Model { graph, library };
     crate::op_defaults::add_default_attrs(&mut model);
+    crate::tf1_loops::convert_loops(&mut model)?;
     Ok(model)
 }
 

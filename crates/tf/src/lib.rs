@@ -12,6 +12,7 @@ mod output_args;
 pub mod proto;
 pub mod saved_model;
 pub mod tensor_proto;
+mod tf1_loops;
 
 pub use graphdef::{DEFAULT_MAX_GRAPH_BYTES, decode_graph_def, import_graph_def};
 
