@@ -3,6 +3,7 @@
 pub mod batch_mat_mul;
 pub mod batch_mat_mul_v2;
 pub mod batch_mat_mul_v3;
+pub mod einsum;
 pub mod mat_mul;
 
 use crate::kernel::OpDef;
@@ -12,5 +13,6 @@ pub const OPS: &[&OpDef] = &[
     &batch_mat_mul::DEF,
     &batch_mat_mul_v2::DEF,
     &batch_mat_mul_v3::DEF,
+    &einsum::DEF,
     &mat_mul::DEF,
 ];
