@@ -253,7 +253,7 @@ fn prepare_saved_model(
         ..SavedModelLimits::default()
     };
     let loaded = load_saved_model(dir, &args.tag_set, &limits, budget)?;
-    for op in &loaded.init_ops {
+    for op in loaded.nontrivial_init_ops() {
         eprintln!("note: the model asks to run '{op}' at load; ward does not run it");
     }
     for asset in &loaded.assets {

@@ -228,15 +228,24 @@ fn bad_models_and_inputs_exit_1_with_one_line() {
         "1KiB",
     ]);
     assert_model_error(&out, "ResourceExhausted");
-    // An unsupported op.
+    // An op ward does not know.
+    use prost::Message;
+    let graph = ward_tf::proto::GraphDef {
+        node: vec![ward_tf::proto::NodeDef {
+            name: "custom".into(),
+            op: "MyCustomOp".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let custom = dir.path().join("custom.pb");
+    std::fs::write(&custom, graph.encode_to_vec()).unwrap();
     let out = ward(&[
         "run",
         "--graph",
-        p(&fixture("cnn/frozen.pb")),
-        "--inputs",
-        &format!("image:0={}", p(&fixture("cnn/inputs/image.npy"))),
+        p(&custom),
         "--outputs",
-        "Identity:0",
+        "custom:0",
         "--outdir",
         p(&outdir),
         "--overwrite",
@@ -296,4 +305,155 @@ fn show_lists_inputs_and_ops() {
         "{text}"
     );
     assert!(text.contains("MatMul"), "{text}");
+}
+
+#[test]
+fn saved_models_run_by_signature() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = fixture("mlp/saved_model");
+    let input = format!("x={}", p(&fixture("mlp/inputs/x.npy")));
+    let out = ward(&[
+        "run",
+        "--dir",
+        p(&dir),
+        "--tag_set",
+        "serve",
+        "--signature_def",
+        "serving_default",
+        "--inputs",
+        &input,
+        "--outdir",
+        p(out_dir.path()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("probs: float32 [2,10]"));
+    let budget = ward_tensor::Budget::unlimited();
+    let got = ward_tensor::npy::read_npy(
+        &std::fs::read(out_dir.path().join("probs.npy")).unwrap(),
+        &budget,
+    )
+    .unwrap();
+    let want = ward_tensor::npy::read_npy(
+        &std::fs::read(fixture("mlp/expected/probs.npy")).unwrap(),
+        &budget,
+    )
+    .unwrap();
+    for (a, b) in got
+        .as_slice::<f32>()
+        .unwrap()
+        .iter()
+        .zip(want.as_slice::<f32>().unwrap())
+    {
+        assert!((a - b).abs() <= 1e-5 + 1e-4 * b.abs());
+    }
+}
+
+#[test]
+fn saved_model_input_errors_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture("mlp/saved_model");
+    let outdir = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--dir",
+            p(&model),
+            "--outdir",
+            p(&outdir),
+            "--overwrite",
+        ];
+        args.extend_from_slice(extra);
+        ward(&args)
+    };
+    let wrong_dtype = dir.path().join("int.npy");
+    let t = ward_tensor::Tensor::from_vec(
+        ward_tensor::Shape::new(vec![2, 20]).unwrap(),
+        vec![1i64; 40],
+        None,
+    )
+    .unwrap();
+    std::fs::write(&wrong_dtype, ward_tensor::npy::write_npy(&t).unwrap()).unwrap();
+    assert_model_error(
+        &run(&["--inputs", &format!("x={}", p(&wrong_dtype))]),
+        "InvalidArgument",
+    );
+    assert_model_error(
+        &run(&[
+            "--inputs",
+            &format!("y={}", p(&fixture("mlp/inputs/x.npy"))),
+        ]),
+        "NotFound",
+    );
+    assert_model_error(&run(&[]), "InvalidArgument");
+    assert_model_error(
+        &run(&["--tag_set", "gpu", "--input_exprs", "x=[[1]]"]),
+        "NotFound",
+    );
+    assert_model_error(
+        &run(&["--signature_def", "nope", "--input_exprs", "x=[[1]]"]),
+        "NotFound",
+    );
+    let wrong_shape = format!("x=[{}]", vec!["[1.0]"; 2].join(","));
+    assert_model_error(&run(&["--input_exprs", &wrong_shape]), "InvalidArgument");
+    assert_model_error(
+        &ward(&[
+            "run",
+            "--dir",
+            p(&dir.path().join("missing")),
+            "--outdir",
+            p(&outdir),
+        ]),
+        "NotFound",
+    );
+}
+
+#[test]
+fn show_prints_what_saved_model_cli_shows() {
+    let dir = fixture("mlp/saved_model");
+    let out = ward(&["show", "--dir", p(&dir)]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "The given SavedModel contains the following tag-sets:\n'serve'\n"
+    );
+    let out = ward(&["show", "--dir", p(&dir), "--tag_set", "serve"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SignatureDef key: \"serving_default\""));
+    let out = ward(&[
+        "show",
+        "--dir",
+        p(&dir),
+        "--tag_set",
+        "serve",
+        "--signature_def",
+        "serving_default",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "  inputs['x'] tensor_info:",
+        "      dtype: DT_FLOAT",
+        "      shape: (-1, 20)",
+        "      name: serving_default_x:0",
+        "  outputs['probs'] tensor_info:",
+        "      name: StatefulPartitionedCall:0",
+        "Method name is: tensorflow/serving/predict",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    let out = ward(&["show", "--dir", p(&dir), "--all"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("signature_def['serving_default']:") && text.contains("never run by ward"),
+        "{text}"
+    );
+    let out = ward(&["show", "--checkpoint", p(&dir.join("variables/variables"))]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "model/_layers/1/_kernel/.ATTRIBUTES/VARIABLE_VALUE dtype: DT_FLOAT shape: [20, 32]"
+        ),
+        "{text}"
+    );
+    assert_model_error(
+        &ward(&["show", "--dir", p(&dir), "--tag_set", "gpu"]),
+        "NotFound",
+    );
 }

@@ -393,6 +393,23 @@ fn object_graph_keys(
 }
 
 impl LoadedSavedModel {
+    /// Init ops that would do something in TF (anything but a bare NoOp).
+    pub fn nontrivial_init_ops(&self) -> Vec<&str> {
+        self.init_ops
+            .iter()
+            .filter(|name| {
+                let node = ward_graph::split_tensor_name(name)
+                    .ok()
+                    .and_then(|(n, _)| self.model.graph.find(n))
+                    .and_then(|id| self.model.graph.node(id).ok());
+                !node.is_some_and(|n| {
+                    n.op == "NoOp" && n.inputs.is_empty() && n.control_inputs.is_empty()
+                })
+            })
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Prunes the graph to one signature and binds the variables it reads
     /// to their checkpoint values (as constants: ward runs inference only).
     pub fn runnable(
