@@ -1,5 +1,7 @@
 //! Neural-network ops.
 
+pub mod arg_max;
+pub mod arg_min;
 pub mod avg_pool;
 pub mod bias_add;
 pub mod conv2d;
@@ -20,6 +22,8 @@ use crate::kernel::OpDef;
 /// Every op of this family, for the registry.
 pub const OPS: &[&OpDef] = &[
     &bias_add::DEF,
+    &arg_max::DEF,
+    &arg_min::DEF,
     &avg_pool::DEF,
     &conv2d::DEF,
     &depthwise_conv2d_native::DEF,

@@ -1,5 +1,6 @@
 //! Helpers shared by op implementations.
 
+pub mod arg_extreme;
 pub mod args;
 pub mod arith;
 pub mod batch_matmul;
