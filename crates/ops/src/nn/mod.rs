@@ -16,6 +16,7 @@ pub mod selu;
 pub mod softmax;
 pub mod softplus;
 pub mod softsign;
+pub mod top_k_v2;
 
 use crate::kernel::OpDef;
 
@@ -37,4 +38,5 @@ pub const OPS: &[&OpDef] = &[
     &softmax::DEF,
     &softplus::DEF,
     &softsign::DEF,
+    &top_k_v2::DEF,
 ];
