@@ -1,14 +1,25 @@
 //! Array and shape ops.
 
 pub mod arg;
+pub mod broadcast_args;
+pub mod broadcast_to;
 pub mod concat_v2;
 pub mod const_op;
 pub mod expand_dims;
+pub mod fill;
+pub mod gather;
+pub mod gather_nd;
+pub mod gather_v2;
 pub mod identity;
 pub mod identity_n;
+pub mod mirror_pad;
 pub mod no_op;
+pub mod ones_like;
 pub mod pack;
+pub mod pad;
+pub mod pad_v2;
 pub mod placeholder;
+pub mod range;
 pub mod rank;
 pub mod reshape;
 pub mod shape;
@@ -21,8 +32,10 @@ pub mod split_v;
 pub mod squeeze;
 pub mod stop_gradient;
 pub mod strided_slice;
+pub mod tile;
 pub mod transpose;
 pub mod unpack;
+pub mod zeros_like;
 
 use crate::kernel::OpDef;
 
@@ -51,4 +64,17 @@ pub const OPS: &[&OpDef] = &[
     &split_v::DEF,
     &slice::DEF,
     &strided_slice::DEF,
+    &gather::DEF,
+    &gather_v2::DEF,
+    &gather_nd::DEF,
+    &tile::DEF,
+    &pad::DEF,
+    &pad_v2::DEF,
+    &mirror_pad::DEF,
+    &fill::DEF,
+    &zeros_like::DEF,
+    &ones_like::DEF,
+    &range::DEF,
+    &broadcast_to::DEF,
+    &broadcast_args::DEF,
 ];

@@ -208,7 +208,7 @@ impl Plan<'_> {
         let xs = x.as_slice::<T>()?;
         let mut i = 0usize;
         let mut bad = false;
-        for_each_broadcast(self.dims, &[self.strides.clone()], |[o]| {
+        for_each_broadcast(self.dims, std::array::from_ref(&self.strides), |[o]| {
             match (acc.get_mut(o), xs.get(i)) {
                 (Some(a), Some(&v)) => *a = f(*a, v),
                 _ => bad = true,
