@@ -1,10 +1,14 @@
 //! Array and shape ops.
 
 pub mod arg;
+pub mod assert;
 pub mod broadcast_args;
 pub mod broadcast_to;
+pub mod check_numerics;
 pub mod concat_v2;
 pub mod const_op;
+pub mod cumsum;
+pub mod ensure_shape;
 pub mod expand_dims;
 pub mod fill;
 pub mod gather;
@@ -14,14 +18,17 @@ pub mod identity;
 pub mod identity_n;
 pub mod mirror_pad;
 pub mod no_op;
+pub mod one_hot;
 pub mod ones_like;
 pub mod pack;
 pub mod pad;
 pub mod pad_v2;
 pub mod placeholder;
+pub mod placeholder_with_default;
 pub mod range;
 pub mod rank;
 pub mod reshape;
+pub mod reverse_v2;
 pub mod shape;
 pub mod shape_n;
 pub mod size;
@@ -35,6 +42,7 @@ pub mod strided_slice;
 pub mod tile;
 pub mod transpose;
 pub mod unpack;
+pub mod where_op;
 pub mod zeros_like;
 
 use crate::kernel::OpDef;
@@ -77,4 +85,12 @@ pub const OPS: &[&OpDef] = &[
     &range::DEF,
     &broadcast_to::DEF,
     &broadcast_args::DEF,
+    &reverse_v2::DEF,
+    &cumsum::DEF,
+    &where_op::DEF,
+    &one_hot::DEF,
+    &placeholder_with_default::DEF,
+    &ensure_shape::DEF,
+    &check_numerics::DEF,
+    &assert::DEF,
 ];
