@@ -7,6 +7,9 @@ pub mod bias_add;
 pub mod conv2d;
 pub mod depthwise_conv2d_native;
 pub mod elu;
+pub mod fused_batch_norm;
+pub mod fused_batch_norm_v2;
+pub mod fused_batch_norm_v3;
 pub mod leaky_relu;
 pub mod log_softmax;
 pub mod max_pool;
@@ -29,6 +32,9 @@ pub const OPS: &[&OpDef] = &[
     &conv2d::DEF,
     &depthwise_conv2d_native::DEF,
     &elu::DEF,
+    &fused_batch_norm::DEF,
+    &fused_batch_norm_v2::DEF,
+    &fused_batch_norm_v3::DEF,
     &leaky_relu::DEF,
     &log_softmax::DEF,
     &max_pool::DEF,

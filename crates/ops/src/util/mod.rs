@@ -4,6 +4,7 @@ pub mod arg_extreme;
 pub mod args;
 pub mod arith;
 pub mod batch_matmul;
+pub mod batch_norm;
 pub mod broadcast;
 pub mod cast;
 pub mod dtypes;
