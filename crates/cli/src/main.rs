@@ -3,9 +3,26 @@
 //! Exit codes: 0 success; 1 an error caused by a model, checkpoint, input
 //! or budget (printed as `error: <Code>: <message>`); 2 a usage error.
 
+/// Prints a line to stdout, ignoring a closed pipe (`ward show | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Prints a line to stderr, ignoring a closed pipe.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod args;
 mod inputs;
 mod run;
+mod scan;
 mod show;
 
 use clap::{Parser, Subcommand};
@@ -36,7 +53,12 @@ enum Command {
     /// Show a model's inputs, outputs and ops.
     Show(show::ShowArgs),
     /// Run a model on inputs from .npy/.npz files or literals and write its outputs as .npy.
+    /// The model is scanned first and refused if the policy denies what it does.
     Run(run::RunArgs),
+    /// Audit a model without running it: capabilities, reachable ops, checkpoint- and
+    /// input-steerable control flow, input-controlled sizes, loops and paths.
+    /// Exit codes: 0 clean, 1 findings, 2 usage error, 3 the scan could not complete.
+    Scan(scan::ScanArgs),
 }
 
 /// An error from the command line itself (exit 2) or from the model,
@@ -64,15 +86,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Show(a) => show::show(&a),
         Command::Run(a) => run::run(&a),
+        Command::Scan(a) => return scan::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
-            eprintln!("error: usage: {message}");
+            note!("error: usage: {message}");
             ExitCode::from(2)
         }
         Err(Failure::Model(e)) => {
-            eprintln!("error: {}: {e}", e.code());
+            note!("error: {}: {e}", e.code());
             ExitCode::from(1)
         }
     }

@@ -254,10 +254,10 @@ fn prepare_saved_model(
     };
     let loaded = load_saved_model(dir, &args.tag_set, &limits, budget)?;
     for op in loaded.nontrivial_init_ops() {
-        eprintln!("note: the model asks to run '{op}' at load; ward does not run it");
+        note!("note: the model asks to run '{op}' at load; ward does not run it");
     }
     for asset in &loaded.assets {
-        eprintln!("note: the model declares asset '{asset}'; ward does not read it");
+        note!("note: the model declares asset '{asset}'; ward does not read it");
     }
     let runnable = loaded.runnable(&args.signature_def, &limits, budget)?;
     let inputs = runnable
@@ -327,7 +327,7 @@ fn write_outputs(args: &RunArgs, names: &[&str], results: &[Tensor]) -> Result<(
         let bytes = write_npy(tensor)?;
         std::fs::write(&file, bytes)
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", file.display())))?;
-        println!(
+        say!(
             "{name}: {} {} -> {}",
             tensor.dtype(),
             tensor.shape(),

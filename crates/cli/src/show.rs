@@ -61,7 +61,7 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
     let model = ward_tf::load_graph_def(&bytes, args.max_model_bytes, &budget)?;
     ward_graph::validate_structure(&model, &ward_graph::GraphLimits::default())?;
     let graph = &model.graph;
-    println!("The given GraphDef contains the following inputs:");
+    say!("The given GraphDef contains the following inputs:");
     for node in graph
         .nodes()
         .iter()
@@ -78,7 +78,7 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
             .ok()
             .flatten()
             .map_or_else(|| "unknown_rank".into(), |s| s.to_string());
-        println!("  inputs['{}:0'] dtype: {dtype} shape: {shape}", node.name);
+        say!("  inputs['{}:0'] dtype: {dtype} shape: {shape}", node.name);
     }
     let consumed: std::collections::HashSet<usize> = graph
         .nodes()
@@ -90,7 +90,7 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
                 .chain(n.control_inputs.iter().copied())
         })
         .collect();
-    println!("The given GraphDef contains the following outputs (nodes nothing reads):");
+    say!("The given GraphDef contains the following outputs (nodes nothing reads):");
     for (id, node) in graph.nodes().iter().enumerate() {
         if !consumed.contains(&id) && node.op != "NoOp" {
             let dtype = node
@@ -98,13 +98,14 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
                 .type_attr("T")
                 .map(|t| t.to_string())
                 .unwrap_or_else(|_| "?".into());
-            println!(
+            say!(
                 "  outputs['{}:0'] op: {} dtype: {dtype}",
-                node.name, node.op
+                node.name,
+                node.op
             );
         }
     }
-    println!("Nodes: {}  Functions: {}", graph.len(), model.library.len());
+    say!("Nodes: {}  Functions: {}", graph.len(), model.library.len());
     if args.all {
         let mut ops: BTreeMap<&str, usize> = BTreeMap::new();
         let bodies = model.library.values().flat_map(|f| f.body.nodes());
@@ -112,7 +113,7 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
             let slot = ops.entry(node.op.as_str()).or_default();
             *slot = slot.saturating_add(1);
         }
-        println!("Ops:");
+        say!("Ops:");
         let registry = ward_ops::registry();
         for (op, count) in ops {
             let note = if registry.get(op).is_some() {
@@ -120,7 +121,7 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
             } else {
                 "  (not supported by ward)"
             };
-            println!("  {op:<32} {count}{note}");
+            say!("  {op:<32} {count}{note}");
         }
     }
     Ok(())
@@ -128,10 +129,10 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
 
 fn show_checkpoint(prefix: &std::path::Path) -> Result<(), Failure> {
     let checkpoint = ward_tf::checkpoint::Checkpoint::open(prefix, &Default::default())?;
-    println!("The given checkpoint contains the following tensors:");
+    say!("The given checkpoint contains the following tensors:");
     for entry in checkpoint.entries() {
         let dims: Vec<String> = entry.shape.iter().map(|d| d.to_string()).collect();
-        println!(
+        say!(
             "  {} dtype: {} shape: [{}]",
             entry.name,
             tf_name(entry.dtype),
@@ -151,17 +152,17 @@ fn shape_text(spec: &TensorSpec) -> String {
 /// Prints a signature the way saved_model_cli does.
 fn print_signature(signature: &Signature, indent: &str) {
     let print_tensors = |kind: &str, tensors: &std::collections::BTreeMap<String, TensorSpec>| {
-        println!("{indent}The given SavedModel SignatureDef contains the following {kind}(s):");
+        say!("{indent}The given SavedModel SignatureDef contains the following {kind}(s):");
         for (key, spec) in tensors {
-            println!("{indent}  {kind}s['{key}'] tensor_info:");
-            println!("{indent}      dtype: {}", tf_name(spec.dtype));
-            println!("{indent}      shape: {}", shape_text(spec));
-            println!("{indent}      name: {}", spec.name);
+            say!("{indent}  {kind}s['{key}'] tensor_info:");
+            say!("{indent}      dtype: {}", tf_name(spec.dtype));
+            say!("{indent}      shape: {}", shape_text(spec));
+            say!("{indent}      name: {}", spec.name);
         }
     };
     print_tensors("input", &signature.inputs);
     print_tensors("output", &signature.outputs);
-    println!("{indent}Method name is: {}", signature.method_name);
+    say!("{indent}Method name is: {}", signature.method_name);
 }
 
 fn show_saved_model(args: &ShowArgs, dir: &std::path::Path) -> Result<(), Failure> {
@@ -174,9 +175,9 @@ fn show_saved_model(args: &ShowArgs, dir: &std::path::Path) -> Result<(), Failur
         for tags in tag_sets(&saved) {
             let tags = tags.join(",");
             let meta = select_meta_graph(&saved, &tags)?;
-            println!("\nMetaGraphDef with tag-set: '{tags}' contains the following SignatureDefs:");
+            say!("\nMetaGraphDef with tag-set: '{tags}' contains the following SignatureDefs:");
             for (key, signature) in signatures(meta)? {
-                println!("\nsignature_def['{key}']:");
+                say!("\nsignature_def['{key}']:");
                 print_signature(&signature, "  ");
             }
             let budget = Budget::new(&Limits {
@@ -184,17 +185,19 @@ fn show_saved_model(args: &ShowArgs, dir: &std::path::Path) -> Result<(), Failur
                 ..Limits::default()
             });
             let loaded = ward_tf::saved_model::load_saved_model(dir, &tags, &limits, &budget)?;
-            println!("\nward: TensorFlow version {}", loaded.tensorflow_version);
+            say!("\nward: TensorFlow version {}", loaded.tensorflow_version);
             for op in &loaded.init_ops {
-                println!("ward: runs at load in TensorFlow (never run by ward): {op}");
+                say!("ward: runs at load in TensorFlow (never run by ward): {op}");
             }
             for asset in &loaded.assets {
-                println!("ward: asset (never read by ward): {asset}");
+                say!("ward: asset (never read by ward): {asset}");
             }
             for v in &loaded.variables {
-                println!(
+                say!(
                     "ward: variable {} ({}) <- checkpoint '{}'",
-                    v.node, v.op, v.checkpoint_key
+                    v.node,
+                    v.op,
+                    v.checkpoint_key
                 );
             }
         }
@@ -204,9 +207,9 @@ fn show_saved_model(args: &ShowArgs, dir: &std::path::Path) -> Result<(), Failur
         if args.signature_def.is_some() {
             return Err(Failure::Usage("--signature_def needs --tag_set".into()));
         }
-        println!("The given SavedModel contains the following tag-sets:");
+        say!("The given SavedModel contains the following tag-sets:");
         for tags in tag_sets(&saved) {
-            println!("'{}'", tags.join(","));
+            say!("'{}'", tags.join(","));
         }
         return Ok(());
     };
@@ -214,11 +217,11 @@ fn show_saved_model(args: &ShowArgs, dir: &std::path::Path) -> Result<(), Failur
     let all = signatures(meta)?;
     match &args.signature_def {
         None => {
-            println!(
+            say!(
                 "The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:"
             );
             for key in all.keys() {
-                println!("SignatureDef key: \"{key}\"");
+                say!("SignatureDef key: \"{key}\"");
             }
         }
         Some(key) => {

@@ -186,21 +186,9 @@ pub fn signatures(meta: &MetaGraphDef) -> Result<BTreeMap<String, Signature>> {
         .ctx(Frame::Note("signatures".into()))
 }
 
-/// Loads the MetaGraph with tag set `tags` from a SavedModel directory.
-pub fn load_saved_model(
-    dir: &Path,
-    tags: &str,
-    limits: &SavedModelLimits,
-    budget: &Budget,
-) -> Result<LoadedSavedModel> {
-    let saved = read_saved_model(dir, limits)?;
-    let meta = select_meta_graph(&saved, tags)?;
-    let graph_def = meta
-        .graph_def
-        .as_ref()
-        .ok_or_else(|| Error::invalid_argument("MetaGraph has no graph"))?;
-    let model = import_graph_def(graph_def, budget)?;
-    let signatures = signatures(meta)?;
+/// What TensorFlow runs when it loads this MetaGraph: the init signature's
+/// outputs and the init collections of TF1 models.
+pub fn init_ops(meta: &MetaGraphDef, signatures: &BTreeMap<String, Signature>) -> Vec<String> {
     let mut init_ops = Vec::new();
     if let Some(init) = signatures.get("__saved_model_init_op") {
         init_ops.extend(init.outputs.values().map(|s| s.name.clone()));
@@ -220,6 +208,25 @@ pub fn load_saved_model(
     }
     init_ops.sort();
     init_ops.dedup();
+    init_ops
+}
+
+/// Loads the MetaGraph with tag set `tags` from a SavedModel directory.
+pub fn load_saved_model(
+    dir: &Path,
+    tags: &str,
+    limits: &SavedModelLimits,
+    budget: &Budget,
+) -> Result<LoadedSavedModel> {
+    let saved = read_saved_model(dir, limits)?;
+    let meta = select_meta_graph(&saved, tags)?;
+    let graph_def = meta
+        .graph_def
+        .as_ref()
+        .ok_or_else(|| Error::invalid_argument("MetaGraph has no graph"))?;
+    let model = import_graph_def(graph_def, budget)?;
+    let signatures = signatures(meta)?;
+    let init_ops = init_ops(meta, &signatures);
     let assets = meta
         .asset_file_def
         .iter()
