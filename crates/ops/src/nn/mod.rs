@@ -15,6 +15,8 @@ pub mod log_softmax;
 pub mod max_pool;
 pub mod relu;
 pub mod relu6;
+pub mod resize_bilinear;
+pub mod resize_nearest_neighbor;
 pub mod selu;
 pub mod softmax;
 pub mod softplus;
@@ -40,6 +42,8 @@ pub const OPS: &[&OpDef] = &[
     &max_pool::DEF,
     &relu::DEF,
     &relu6::DEF,
+    &resize_bilinear::DEF,
+    &resize_nearest_neighbor::DEF,
     &selu::DEF,
     &softmax::DEF,
     &softplus::DEF,

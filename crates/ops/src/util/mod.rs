@@ -14,6 +14,7 @@ pub mod infer;
 pub mod layout;
 pub mod matmul;
 pub mod num;
+pub mod resize;
 pub mod simple;
 pub mod special;
 pub mod window;
