@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// Largest model file accepted.
     #[arg(long, default_value = "1GiB", value_parser = parse_bytes)]
     pub max_model_bytes: u64,
+    /// Scan policy (TOML). The model is scanned before it runs and refused
+    /// (PermissionDenied) if the scan has failing findings under this policy.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
 }
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
@@ -75,6 +79,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         timeout: Some(args.timeout),
         max_loop_iterations: args.max_loop_iterations,
     });
+    let policy = crate::scan::load_policy(args.policy.as_deref()).map_err(Failure::Usage)?;
+    gate(args, &policy)?;
     let prepared = match (&args.graph, &args.dir) {
         (Some(graph), None) => prepare_graph(args, graph, &budget)?,
         (None, Some(dir)) => prepare_saved_model(args, dir, &budget)?,
@@ -335,4 +341,65 @@ fn write_outputs(args: &RunArgs, names: &[&str], results: &[Tensor]) -> Result<(
         );
     }
     Ok(())
+}
+
+/// The scan `ward scan` would run, restricted to what this run executes:
+/// the chosen signature (init ops are never run by ward) or the fetched
+/// tensors. Failing findings refuse the run.
+fn gate(args: &RunArgs, policy: &ward_audit::Policy) -> Result<(), Failure> {
+    let limits = ward_audit::ScanLimits {
+        max_model_bytes: args.max_model_bytes,
+        memory_bytes: args.memory_limit,
+        ..Default::default()
+    };
+    let mut target = match (&args.graph, &args.dir) {
+        (Some(graph), None) => {
+            let mut target = ward_audit::graph_def_target(graph, &limits)?;
+            let fetches = args
+                .outputs
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            let roots = fetches
+                .map(|f| target.model.graph.resolve_tensor(f).map(|v| v.node))
+                .collect::<ward_tensor::Result<Vec<_>>>()?;
+            for entry in &mut target.entries {
+                entry.roots.clone_from(&roots);
+                entry.label = "the fetched tensors".into();
+            }
+            target
+        }
+        (None, Some(dir)) => ward_audit::saved_model_target(dir, &args.tag_set, &limits)?,
+        _ => {
+            return Err(Failure::Usage(
+                "give either --dir DIR (SavedModel) or --graph FILE.pb".into(),
+            ));
+        }
+    };
+    let signature = format!("signature '{}'", args.signature_def);
+    if args.dir.is_some() {
+        target.entries.retain(|e| e.label == signature);
+        let wanted = format!("of signature '{}'", args.signature_def);
+        target.inputs.retain(|i| i.label.ends_with(&wanted));
+    }
+    let report = ward_audit::scan(&target, policy, &limits)?;
+    if report.failing == 0 {
+        return Ok(());
+    }
+    let failing: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| ward_audit::fails(f, policy))
+        .take(3)
+        .map(|f| format!("[{}] {}", f.kind, f.message))
+        .collect();
+    Err(Error::permission_denied(format!(
+        "the scan refused this model ({} failing finding(s): {}{}); see `ward scan`, or allow them with --policy",
+        report.failing,
+        failing.join("; "),
+        if report.failing > 3 { "; ..." } else { "" }
+    ))
+    .into())
 }

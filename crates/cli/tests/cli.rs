@@ -457,3 +457,103 @@ fn show_prints_what_saved_model_cli_shows() {
         "NotFound",
     );
 }
+
+fn scan_fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/scan")
+        .join(name)
+}
+
+#[test]
+fn scan_exit_codes_and_formats() {
+    let clean = ward(&["scan", "--dir", p(&fixture("mlp/saved_model"))]);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("verdict: clean"));
+    let hostile = ward(&[
+        "scan",
+        "--dir",
+        p(&scan_fixture(
+            "cond_on_variable_readfile_hostile/saved_model",
+        )),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(hostile.status.code(), Some(1));
+    let json = String::from_utf8_lossy(&hostile.stdout);
+    assert!(
+        json.contains("\"verdict\": \"findings\"") && json.contains("checkpoint-steerable"),
+        "{json}"
+    );
+    let sarif = ward(&[
+        "scan",
+        "--graph",
+        p(&scan_fixture("pyfunc/frozen.pb")),
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(sarif.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&sarif.stdout).contains("\"version\": \"2.1.0\""));
+    // A malformed model: exit 3, verdict unknown, never clean.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.pb");
+    std::fs::write(&bad, b"\x0a\x05\x0a\x01").unwrap();
+    let out = ward(&["scan", "--graph", p(&bad), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"verdict\": \"unknown\""));
+    // A bad policy is a usage error.
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "allow_capabilities = [\"everything\"]\n").unwrap();
+    let out = ward(&[
+        "scan",
+        "--dir",
+        p(&fixture("mlp/saved_model")),
+        "--policy",
+        p(&policy),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn run_applies_the_scan_policy_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = scan_fixture("matching_files/saved_model");
+    let out = ward(&["run", "--dir", p(&model), "--outdir", p(dir.path())]);
+    assert_model_error(&out, "PermissionDenied");
+    assert!(stderr(&out).contains("MatchingFiles"));
+    // Allowed by policy, it gets past the gate (and then fails: ward has no file-reading kernels).
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "allow_ops = [\"MatchingFiles\"]\n").unwrap();
+    let out = ward(&[
+        "run",
+        "--dir",
+        p(&model),
+        "--outdir",
+        p(dir.path()),
+        "--policy",
+        p(&policy),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !stderr(&out).contains("PermissionDenied: the scan"),
+        "{}",
+        stderr(&out)
+    );
+    // Hostile checkpoint steering a ReadFile: refused before anything runs.
+    let out = ward(&[
+        "run",
+        "--dir",
+        p(&scan_fixture(
+            "cond_on_variable_readfile_hostile/saved_model",
+        )),
+        "--input_exprs",
+        "x=1.0",
+        "--outdir",
+        p(dir.path()),
+    ]);
+    assert_model_error(&out, "PermissionDenied");
+}
