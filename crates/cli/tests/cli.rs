@@ -250,6 +250,22 @@ fn bad_models_and_inputs_exit_1_with_one_line() {
         p(&outdir),
         "--overwrite",
     ]);
+    assert_model_error(&out, "PermissionDenied");
+    // Allowed by the policy, it is still not something ward can run.
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "allow_ops = [\"MyCustomOp\"]\n").unwrap();
+    let out = ward(&[
+        "run",
+        "--graph",
+        p(&custom),
+        "--outputs",
+        "custom:0",
+        "--outdir",
+        p(&outdir),
+        "--overwrite",
+        "--policy",
+        p(&policy),
+    ]);
     assert_model_error(&out, "Unimplemented");
 }
 
