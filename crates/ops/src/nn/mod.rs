@@ -5,6 +5,7 @@ pub mod arg_min;
 pub mod avg_pool;
 pub mod bias_add;
 pub mod conv2d;
+pub mod conv2d_backprop_input;
 pub mod depthwise_conv2d_native;
 pub mod elu;
 pub mod fused_batch_norm;
@@ -32,6 +33,7 @@ pub const OPS: &[&OpDef] = &[
     &arg_min::DEF,
     &avg_pool::DEF,
     &conv2d::DEF,
+    &conv2d_backprop_input::DEF,
     &depthwise_conv2d_native::DEF,
     &elu::DEF,
     &fused_batch_norm::DEF,
