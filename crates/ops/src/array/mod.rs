@@ -4,6 +4,7 @@ pub mod arg;
 pub mod assert;
 pub mod broadcast_args;
 pub mod broadcast_to;
+pub mod cast;
 pub mod check_numerics;
 pub mod concat_v2;
 pub mod const_op;
@@ -93,4 +94,5 @@ pub const OPS: &[&OpDef] = &[
     &ensure_shape::DEF,
     &check_numerics::DEF,
     &assert::DEF,
+    &cast::DEF,
 ];
