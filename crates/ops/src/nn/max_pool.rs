@@ -14,10 +14,12 @@ pub const DEF: OpDef = OpDef {
         name: "MaxPool",
         inputs: Arity::Exact(1),
         outputs: Arity::Exact(1),
-        types: &[type_attr(
-            "T",
-            &[F16, BF16, F32, F64, I8, I16, I32, I64, U8, U16],
-        )],
+        // TF's op def defaults T to float32, and SavedModels strip it.
+        types: &[TypeConstraint {
+            attr: "T",
+            allowed: &[F16, BF16, F32, F64, I8, I16, I32, I64, U8, U16],
+            optional: true,
+        }],
         capability: Capability::Pure,
     },
     build,
@@ -26,11 +28,13 @@ pub const DEF: OpDef = OpDef {
 #[derive(Debug)]
 struct MaxPool {
     pool: Pool2d,
+    dtype: DType,
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
     Ok(Box::new(MaxPool {
         pool: Pool2d::parse(node, "MaxPool", true)?,
+        dtype: node.attrs.dtype_or("T", DType::F32)?,
     }))
 }
 
@@ -50,11 +54,23 @@ impl Kernel for MaxPool {
         let x = inputs
             .first()
             .ok_or_else(|| Error::invalid_argument("missing input 0"))?;
-        Ok(vec![ValueInfo::of_opt(x.dtype, self.pool.infer(&x.shape)?)])
+        crate::util::simple::check_input(inputs, 0, Some(self.dtype))?;
+        Ok(vec![ValueInfo::of(
+            TypeAttr::Data(self.dtype),
+            self.pool.infer(&x.shape)?,
+        )])
     }
 
     fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
         let [x] = take(inputs)?;
+        if x.dtype() != self.dtype {
+            return Err(Error::invalid_argument(format!(
+                "input has type {} but T is {}",
+                x.dtype(),
+                self.dtype
+            ))
+            .at_input(0));
+        }
         match x.dtype() {
             DType::F32 => one(self.run::<f32>(ctx, &x)?),
             DType::F64 => one(self.run::<f64>(ctx, &x)?),
