@@ -41,7 +41,7 @@ fn build(node: &Node) -> Result<Box<dyn Kernel>> {
 #[allow(clippy::cast_possible_truncation)]
 fn f2i32(x: f64) -> i32 {
     let t = x.trunc();
-    if t >= -2_147_483_648.0 && t < 2_147_483_648.0 {
+    if (-2_147_483_648.0..2_147_483_648.0).contains(&t) {
         t as i32
     } else {
         i32::MIN
@@ -52,7 +52,7 @@ fn f2i32(x: f64) -> i32 {
 #[allow(clippy::cast_possible_truncation)]
 fn f2i64(x: f64) -> i64 {
     let t = x.trunc();
-    if t >= -9_223_372_036_854_775_808.0 && t < 9_223_372_036_854_775_808.0 {
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
         t as i64
     } else {
         i64::MIN

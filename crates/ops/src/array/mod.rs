@@ -46,6 +46,9 @@ pub mod unpack;
 pub mod where_op;
 pub mod zeros_like;
 
+#[cfg(test)]
+mod tests;
+
 use crate::kernel::OpDef;
 
 /// Every op of this family, for the registry.

@@ -2,7 +2,7 @@
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/Split>
 
 use crate::prelude::*;
-use crate::util::layout::{ELEMENTS, const_ints, folded, split, to_usize};
+use crate::util::layout::{ELEMENTS, const_ints, folded, output_count, split};
 use crate::util::simple::check_input;
 use ward_tensor::Budget;
 
@@ -27,7 +27,7 @@ struct Split {
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
-    let num = to_usize(node.attrs.int("num_split")?, "num_split")?;
+    let num = output_count(node.attrs.int("num_split")?, "num_split")?;
     if num == 0 {
         return Err(Error::invalid_argument("num_split must be at least 1"));
     }

@@ -4,7 +4,7 @@
 
 use super::split::split_axis;
 use crate::prelude::*;
-use crate::util::layout::{ELEMENTS, folded, split, to_usize};
+use crate::util::layout::{ELEMENTS, folded, output_count, split, to_usize};
 use crate::util::simple::check_input;
 use ward_tensor::Budget;
 
@@ -33,7 +33,7 @@ struct SplitV {
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
-    let num = to_usize(node.attrs.int("num_split")?, "num_split")?;
+    let num = output_count(node.attrs.int("num_split")?, "num_split")?;
     if num == 0 {
         return Err(Error::invalid_argument("num_split must be at least 1"));
     }
@@ -120,11 +120,35 @@ impl Kernel for SplitV {
         check_input(inputs, 0, Some(self.dtype))?;
         check_input(inputs, 1, Some(self.tlen))?;
         check_input(inputs, 2, Some(DType::I32))?;
-        let shape = match inputs.first().and_then(|x| x.shape.rank()) {
-            Some(r) => PartialShape(Some(vec![None; r])),
+        let dims = inputs.first().and_then(|x| x.shape.dims());
+        let shape = match dims {
+            Some(d) => PartialShape(Some(vec![None; d.len()])),
             None => PartialShape::unknown(),
         };
-        let infos = vec![ValueInfo::of(TypeAttr::Data(self.dtype), shape); self.num];
+        let mut infos = vec![ValueInfo::of(TypeAttr::Data(self.dtype), shape); self.num];
+        // With constant sizes and axis, each piece's shape is known.
+        if let (Some(dims), Some(sizes), Some(axis)) = (
+            dims,
+            crate::util::layout::const_ints(inputs.get(1)),
+            crate::util::layout::const_ints(inputs.get(2)),
+        ) {
+            let a = split_axis(
+                &axis,
+                inputs.get(2).and_then(|i| i.shape.rank()),
+                dims.len(),
+            )?;
+            let pieces: Vec<Option<usize>> = match dims.get(a).copied().flatten() {
+                Some(d) => self.sizes(&sizes, d)?.into_iter().map(Some).collect(),
+                None => sizes.iter().map(|&s| usize::try_from(s).ok()).collect(),
+            };
+            for (info, piece) in infos.iter_mut().zip(pieces) {
+                let mut d = dims.to_vec();
+                if let Some(slot) = d.get_mut(a) {
+                    *slot = piece;
+                }
+                info.shape = PartialShape(Some(d));
+            }
+        }
         Ok(folded(infos, inputs, |b, t| self.run(b, t)))
     }
     fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {

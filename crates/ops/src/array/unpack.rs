@@ -2,7 +2,7 @@
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/Unpack>
 
 use crate::prelude::*;
-use crate::util::layout::{ELEMENTS, folded, rank_i64, split, to_usize};
+use crate::util::layout::{ELEMENTS, folded, output_count, rank_i64, split};
 use crate::util::simple::check_input;
 use ward_tensor::Budget;
 
@@ -30,7 +30,7 @@ struct Unpack {
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
     Ok(Box::new(Unpack {
         dtype: node.attrs.dtype("T")?,
-        num: to_usize(node.attrs.int("num")?, "num")?,
+        num: output_count(node.attrs.int("num")?, "num")?,
         axis: node.attrs.int_or("axis", 0)?,
     }))
 }

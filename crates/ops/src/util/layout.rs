@@ -442,3 +442,19 @@ pub fn strided_slice(
     }
     crate::with_element!(x.dtype(), T => gather_maps::<T>(budget, x.as_slice::<T>()?, out_dims, &maps, "slice output"))
 }
+
+/// Most outputs an op may declare through an attribute (Unpack's `num`,
+/// Split's `num_split`): the graph limit on inputs per node, so a hostile
+/// attribute cannot make the runtime allocate slots for billions.
+pub const MAX_OUTPUTS: usize = 100_000;
+
+/// Checks an output-count attribute against [`MAX_OUTPUTS`].
+pub fn output_count(v: i64, what: &str) -> Result<usize> {
+    let n = to_usize(v, what)?;
+    if n > MAX_OUTPUTS {
+        return Err(Error::invalid_argument(format!(
+            "{what} = {n} exceeds the maximum of {MAX_OUTPUTS}"
+        )));
+    }
+    Ok(n)
+}
