@@ -106,13 +106,6 @@ pub fn plan(
             "Multiple ellipses in slice spec not allowed",
         ));
     }
-    for (i, &s) in strides.iter().enumerate() {
-        if s == 0 {
-            return Err(Error::invalid_argument(format!(
-                "strides[{i}] must be non-zero"
-            )));
-        }
-    }
     // Sparse spec -> dense spec, with an implicit trailing ellipsis.
     let mut ellipsis_seen = false;
     let mut new_after_ellipsis = 0usize;
@@ -163,6 +156,13 @@ pub fn plan(
                 ))
             })?;
             let shrink = bit(masks.shrink, i);
+            // Only real slices need a stride (new axes and the ellipsis
+            // ignore theirs).
+            if strides.get(i).copied() == Some(0) {
+                return Err(Error::invalid_argument(format!(
+                    "strides[{i}] must be non-zero"
+                )));
+            }
             *slot = Dense {
                 begin: begin.get(i).copied().unwrap_or(0),
                 end: end.get(i).copied().unwrap_or(0),

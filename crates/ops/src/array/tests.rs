@@ -333,3 +333,67 @@ fn cast_extremes_do_not_panic() {
         assert_eq!(out[0].len(), 8);
     }
 }
+
+/// begin, end, strides, masks, expected dims, expected values (if checked).
+type SliceCase = (
+    &'static [i64],
+    &'static [i64],
+    &'static [i64],
+    [i64; 5],
+    &'static [usize],
+    &'static [f32],
+);
+
+/// Cases where TF accepts odd strides (recorded from TF 2.21): a zero
+/// stride on a new axis, and a stride of i64::MIN on a one-element slice.
+#[test]
+fn strided_slice_odd_strides_match_tf() {
+    let x = f32s(&[3, 4, 2]);
+    let cases: [SliceCase; 3] = [
+        (
+            &[-3, -7],
+            &[7, 3],
+            &[-5, 0],
+            [0, 0, 0, 3, 3],
+            &[1, 1, 3, 4, 2],
+            &[],
+        ),
+        (
+            &[1, 2],
+            &[7, 0],
+            &[1, i64::MIN],
+            [0, 0, 0, 0, 21],
+            &[1, 2],
+            &[12.0, 13.0],
+        ),
+        (
+            &[-1],
+            &[-4],
+            &[i64::MIN],
+            [0, 0, 0, 16, 0],
+            &[1, 4, 2],
+            &[16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0],
+        ),
+    ];
+    for (b, e, s, m, dims, vals) in cases {
+        let attrs = [
+            t_f32(),
+            ("Index", ty(DType::I64)),
+            ("begin_mask", Attr::Int(m[0])),
+            ("end_mask", Attr::Int(m[1])),
+            ("ellipsis_mask", Attr::Int(m[2])),
+            ("new_axis_mask", Attr::Int(m[3])),
+            ("shrink_axis_mask", Attr::Int(m[4])),
+        ];
+        let out = run(
+            &super::strided_slice::DEF,
+            &attrs,
+            vec![x.clone(), vec_i64(b), vec_i64(e), vec_i64(s)],
+        )
+        .unwrap();
+        assert_eq!(out[0].dims(), dims);
+        if !vals.is_empty() {
+            assert_eq!(out[0].as_slice::<f32>().unwrap(), vals);
+        }
+    }
+}

@@ -433,11 +433,17 @@ pub fn strided_slice(
         let s = to_i64(*st.get(i).ok_or_else(oob)?)?;
         let b = begin.get(i).copied().ok_or_else(oob)?;
         let k = step.get(i).copied().ok_or_else(oob)?;
+        // A single element never steps (its step may be any stride).
+        let step = if d > 1 {
+            k.checked_mul(s).ok_or_else(oob)?
+        } else {
+            0
+        };
         maps.push(linear_map(
             budget,
             d,
             b.checked_mul(s).ok_or_else(oob)?,
-            k.checked_mul(s).ok_or_else(oob)?,
+            step,
         )?);
     }
     crate::with_element!(x.dtype(), T => gather_maps::<T>(budget, x.as_slice::<T>()?, out_dims, &maps, "slice output"))
