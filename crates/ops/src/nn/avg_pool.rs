@@ -46,47 +46,36 @@ impl Kernel for AvgPool {
 }
 
 impl AvgPool {
-    fn run<T: Float>(&self, ctx: &EvalCtx<'_>, x: &Tensor) -> Result<Tensor> {
+    fn run<T: Float>(&self, ctx: &EvalCtx<'_>, x: &Tensor) -> Result<Tensor>
+    where
+        T::Wide: Send + Sync,
+    {
         let g = self.pool.geometry(x.dims())?;
         let shape = Shape::new(g.out_dims())?;
         let len = shape.num_elements()?;
         let (mut out, lease) = ctx
             .budget
             .alloc_vec::<T>(len, T::default(), "AvgPool output")?;
-        let (mut acc, _acc_lease) =
-            ctx.budget
-                .alloc_vec::<T::Wide>(g.channels, T::Wide::ZERO_W, "AvgPool sums")?;
         let xs = x.as_slice::<T>()?;
         let c = g.channels;
-        if c > 0 {
-            let mut rows = out.chunks_mut(c);
-            let mut bad = false;
-            g.for_each_window(|_, window| {
-                let Some(dst) = rows.next() else {
-                    bad = true;
-                    return;
-                };
-                acc.fill(T::Wide::ZERO_W);
-                for p in window.pixels() {
-                    let src = xs.get(p.saturating_mul(c)..).and_then(|s| s.get(..c));
-                    let Some(src) = src else {
-                        bad = true;
-                        return;
-                    };
-                    for (a, &v) in acc.iter_mut().zip(src) {
-                        *a = *a + v.widen();
-                    }
+        g.par_rows(ctx, &mut out, (c, T::Wide::ZERO_W), |dst, window, acc| {
+            acc.fill(T::Wide::ZERO_W);
+            for p in window.pixels() {
+                let src = xs
+                    .get(p.saturating_mul(c)..)
+                    .and_then(|s| s.get(..c))
+                    .ok_or_else(|| Error::internal("AvgPool window out of range"))?;
+                for (a, &v) in acc.iter_mut().zip(src) {
+                    *a = *a + v.widen();
                 }
-                #[allow(clippy::cast_precision_loss)]
-                let count = T::Wide::from_f64(window.count() as f64);
-                for (o, &a) in dst.iter_mut().zip(acc.iter()) {
-                    *o = T::narrow(a / count);
-                }
-            });
-            if bad {
-                return Err(Error::internal("AvgPool window out of range"));
             }
-        }
+            #[allow(clippy::cast_precision_loss)]
+            let count = T::Wide::from_f64(window.count() as f64);
+            for (o, &a) in dst.iter_mut().zip(acc.iter()) {
+                *o = T::narrow(a / count);
+            }
+            Ok(())
+        })?;
         Tensor::from_vec(shape, out, Some(lease))
     }
 }

@@ -270,6 +270,7 @@ impl Conv2D {
             }
             let mut row0 = 0usize;
             while row0 < pixels {
+                ctx.budget.check()?;
                 let rows = block_rows.min(pixels.saturating_sub(row0));
                 let used = rows.checked_mul(k).ok_or_else(overflow)?;
                 let block = patches.get_mut(..used).ok_or_else(overflow)?;

@@ -239,6 +239,7 @@ impl BackpropInput {
         let [sh, sw] = self.strides;
         let mut row0 = 0usize;
         while row0 < pixels {
+            ctx.budget.check()?;
             let rows = block_rows.min(pixels.saturating_sub(row0));
             let start = row0.checked_mul(g.out_c).ok_or_else(overflow)?;
             let a = dys

@@ -178,6 +178,7 @@ impl Depthwise {
         let fs = f.as_slice::<T>()?;
         let s = self.stride;
         let row = |(r, dst): (usize, &mut [T])| -> Result<()> {
+            ctx.budget.check()?;
             let (mut acc, _lease) = ctx.budget.alloc_vec::<T::Wide>(
                 out_c,
                 T::Wide::ZERO_W,

@@ -99,31 +99,19 @@ impl MaxPool {
             .alloc_vec::<T>(len, T::LOWEST, "MaxPool output")?;
         let xs = x.as_slice::<T>()?;
         let c = g.channels;
-        if c > 0 {
-            let mut rows = out.chunks_mut(c);
-            let mut bad = false;
-            g.for_each_window(|_, window| {
-                let Some(dst) = rows.next() else {
-                    bad = true;
-                    return;
-                };
-                for p in window.pixels() {
-                    let src = xs.get(p.saturating_mul(c)..).and_then(|s| s.get(..c));
-                    let Some(src) = src else {
-                        bad = true;
-                        return;
-                    };
-                    for (o, &v) in dst.iter_mut().zip(src) {
-                        if *o < v {
-                            *o = v;
-                        }
-                    }
+        g.par_rows(ctx, &mut out, (0, ()), |dst, window, _| {
+            for p in window.pixels() {
+                let src = xs
+                    .get(p.saturating_mul(c)..)
+                    .and_then(|s| s.get(..c))
+                    .ok_or_else(|| Error::internal("MaxPool window out of range"))?;
+                for (o, &v) in dst.iter_mut().zip(src) {
+                    // Select form (vectorizes to max): NaN never wins.
+                    *o = if *o < v { v } else { *o };
                 }
-            });
-            if bad {
-                return Err(Error::internal("MaxPool window out of range"));
             }
-        }
+            Ok(())
+        })?;
         Tensor::from_vec(shape, out, Some(lease))
     }
 }

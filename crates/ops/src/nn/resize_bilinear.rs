@@ -84,6 +84,7 @@ impl ResizeBilinear {
             };
             for b in 0..n {
                 for y in &ys {
+                    ctx.budget.check()?;
                     for xw in &xs {
                         for ch in 0..c {
                             let tl = at(b, y.lower, xw.lower, ch)?;

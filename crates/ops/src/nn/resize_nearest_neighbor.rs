@@ -67,6 +67,7 @@ impl ResizeNearestNeighbor {
             let bad = || Error::internal("ResizeNearestNeighbor index out of range");
             for b in 0..n {
                 for &y in &ys {
+                    ctx.budget.check()?;
                     for &xx in &xs {
                         let start = b
                             .checked_mul(in_h)

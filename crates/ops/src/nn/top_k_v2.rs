@@ -182,7 +182,10 @@ impl TopK {
         let (mut order, _ol) = ctx.budget.alloc_empty::<usize>(n, "TopKV2 order")?;
         let xs = x.as_slice::<T>()?;
         if k > 0 && n > 0 {
-            for row in xs.chunks(n) {
+            for (r, row) in xs.chunks(n).enumerate() {
+                if r.trailing_zeros() >= 8 {
+                    ctx.budget.check()?;
+                }
                 order.clear();
                 order.extend(0..row.len());
                 let at = |i: usize| row.get(i).copied().unwrap_or_default();

@@ -172,6 +172,7 @@ impl ArgExtreme {
         let (mut idx, lease) = ctx.budget.alloc_empty::<i64>(len, "ArgMax output")?;
         let block = n.saturating_mul(inner);
         for o in 0..outer {
+            ctx.budget.check()?;
             let base = o.saturating_mul(block);
             for i in 0..inner {
                 let mut best: Option<(usize, T::K)> = None;

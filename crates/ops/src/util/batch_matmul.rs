@@ -132,6 +132,7 @@ impl BatchMatMulAttrs {
                     return;
                 }
                 status = (|| {
+                    ctx.budget.check()?;
                     let a0 = ai.checked_mul(a_len).ok_or_else(overflow)?;
                     let b0 = bi.checked_mul(b_len).ok_or_else(overflow)?;
                     let am = av.get(a0..).and_then(|s| s.get(..a_len));

@@ -4,6 +4,8 @@
 //! output size and leading padding of one spatial dim
 //! (TF's `GetWindowedOutputSizeVerbose`).
 
+use crate::kernel::EvalCtx;
+use rayon::prelude::*;
 use ward_graph::{AttrsExt, Node, PartialShape};
 use ward_tensor::{Error, Result};
 
@@ -292,27 +294,51 @@ impl PoolGeometry {
         vec![self.batch, self.out_h, self.out_w, self.channels]
     }
 
-    /// Calls `f(out_pixel, window)` for every output pixel (row-major over
-    /// N, H, W) with the input pixels its window covers (padding left out).
-    pub fn for_each_window(&self, mut f: impl FnMut(usize, &Window)) {
+    /// Calls `f(out_pixel, window, scratch)` for every output pixel, where
+    /// `out_pixel` is the pixel's `channels` outputs and `window` the input
+    /// pixels its window covers (padding left out). Output rows run in
+    /// parallel on the run's pool, each with its own `scratch` (`len`
+    /// copies of `fill`, allocated through the budget); the deadline is
+    /// checked once per row.
+    pub fn par_rows<T: Send, S: Clone + Send + Sync>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        out: &mut [T],
+        (len, fill): (usize, S),
+        f: impl Fn(&mut [T], &Window, &mut [S]) -> Result<()> + Sync,
+    ) -> Result<()> {
         let [kh, kw] = self.ksize;
         let [sh, sw] = self.strides;
-        let mut pixel = 0usize;
-        for b in 0..self.batch {
-            for oy in 0..self.out_h {
-                let rows = clip(oy.saturating_mul(sh), kh, self.pad_t, self.in_h);
-                for ox in 0..self.out_w {
-                    let cols = clip(ox.saturating_mul(sw), kw, self.pad_l, self.in_w);
-                    let window = Window {
-                        first_row: b.saturating_mul(self.in_h),
-                        in_w: self.in_w,
-                        rows: rows.clone(),
-                        cols,
-                    };
-                    f(pixel, &window);
-                    pixel = pixel.saturating_add(1);
-                }
+        let c = self.channels;
+        let row_len = self
+            .out_w
+            .checked_mul(c)
+            .ok_or_else(|| Error::overflow("pooling row"))?;
+        if row_len == 0 || out.is_empty() {
+            return Ok(());
+        }
+        let row = |(r, dst): (usize, &mut [T])| -> Result<()> {
+            ctx.budget.check()?;
+            let (mut scratch, _lease) = ctx.budget.alloc_vec(len, fill.clone(), "pooling sums")?;
+            let oy = r.checked_rem(self.out_h).unwrap_or(0);
+            let b = r.checked_div(self.out_h).unwrap_or(0);
+            let rows = clip(oy.saturating_mul(sh), kh, self.pad_t, self.in_h);
+            for (ox, px) in dst.chunks_mut(c).enumerate() {
+                let window = Window {
+                    first_row: b.saturating_mul(self.in_h),
+                    in_w: self.in_w,
+                    rows: rows.clone(),
+                    cols: clip(ox.saturating_mul(sw), kw, self.pad_l, self.in_w),
+                };
+                f(px, &window, &mut scratch)?;
             }
+            Ok(())
+        };
+        if ctx.threads() > 1 && out.len() >= 1 << 14 {
+            ctx.pool
+                .install(|| out.par_chunks_mut(row_len).enumerate().try_for_each(row))
+        } else {
+            out.chunks_mut(row_len).enumerate().try_for_each(row)
         }
     }
 }
