@@ -352,6 +352,8 @@ pub struct Analysis<'a> {
     params: Vec<Vec<Taint>>,
     /// Per scope: the first effectful node it reaches (itself or via calls).
     effectful: Vec<Option<(Scope, NodeId)>>,
+    /// Per scope: nodes in dependency order.
+    orders: Vec<Vec<NodeId>>,
 }
 
 impl<'a> Analysis<'a> {
@@ -373,6 +375,7 @@ impl<'a> Analysis<'a> {
             .iter()
             .map(|a| vec![Taint::default(); a.len()])
             .collect();
+        let orders = scopes.graphs.iter().map(|g| topo_order(g)).collect();
         let mut analysis = Analysis {
             model,
             scopes,
@@ -380,6 +383,7 @@ impl<'a> Analysis<'a> {
             values,
             params,
             effectful: Vec::new(),
+            orders,
         };
         analysis.seed(inputs);
         analysis.propagate()?;
@@ -446,15 +450,14 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// Iterates the transfer functions to a fixed point.
+    /// Iterates the transfer functions to a fixed point. Callees are
+    /// evaluated when their parameters change, so taint crosses a chain of
+    /// calls in one pass.
     fn propagate(&mut self) -> Result<()> {
-        let orders: Vec<Vec<NodeId>> = self.scopes.graphs.iter().map(|g| topo_order(g)).collect();
         for _ in 0..MAX_PASSES {
             let mut changed = false;
-            for (scope, order) in orders.iter().enumerate() {
-                for &id in order {
-                    changed |= self.transfer(scope, id);
-                }
+            for scope in 0..self.scopes.graphs.len() {
+                changed |= self.eval_scope(scope, 0);
             }
             if !changed {
                 return Ok(());
@@ -465,7 +468,26 @@ impl<'a> Analysis<'a> {
         ))
     }
 
-    fn transfer(&mut self, scope: Scope, id: NodeId) -> bool {
+    /// One sweep over a scope in dependency order.
+    fn eval_scope(&mut self, scope: Scope, depth: usize) -> bool {
+        // Validation bounds call depth; this guards the recursion regardless.
+        if depth > 512 {
+            return false;
+        }
+        let Some(order) = self.orders.get_mut(scope).map(std::mem::take) else {
+            return false;
+        };
+        let mut changed = false;
+        for &id in &order {
+            changed |= self.transfer(scope, id, depth);
+        }
+        if let Some(slot) = self.orders.get_mut(scope) {
+            *slot = order;
+        }
+        changed
+    }
+
+    fn transfer(&mut self, scope: Scope, id: NodeId, depth: usize) -> bool {
         let Some(node) = self.scopes.graph(scope).and_then(|g| g.node(id).ok()) else {
             return false;
         };
@@ -530,30 +552,54 @@ impl<'a> Analysis<'a> {
         } else {
             None
         };
+        let is_loop = matches!(node.op.as_str(), "While" | "StatelessWhile");
         for (_, callee) in &callees {
+            let mut params_changed = false;
             for (i, (k, t)) in inputs.iter().skip(skip).enumerate() {
                 if let Some(p) = self.params.get_mut(*callee).and_then(|ps| ps.get_mut(i)) {
-                    changed |= p.absorb(t, *k);
+                    params_changed |= p.absorb(t, *k);
                 }
             }
-            // Loops feed the body's results back into its parameters.
-            if matches!(node.op.as_str(), "While" | "StatelessWhile") {
-                let results = self
-                    .scopes
-                    .results
-                    .get(*callee)
-                    .cloned()
-                    .unwrap_or_default();
-                for (i, r) in results.iter().enumerate() {
-                    let rk = Key {
-                        scope: *callee,
-                        node: r.node,
-                        output: r.output,
-                    };
-                    let t = self.taint(rk);
-                    if let Some(p) = self.params.get_mut(*callee).and_then(|ps| ps.get_mut(i)) {
-                        changed |= p.absorb(&t, rk);
+            if params_changed {
+                changed = true;
+                self.eval_scope(*callee, depth.saturating_add(1));
+            }
+        }
+        // Loops feed the body's results back into every callee's parameters.
+        if is_loop {
+            for _ in 0..MAX_PASSES {
+                let mut loop_changed = false;
+                let body_name = match node.attrs.get("body") {
+                    Some(Attr::Func(f)) => Some(f.name.as_str()),
+                    _ => None,
+                };
+                for (_, body) in callees
+                    .iter()
+                    .filter(|(n, _)| Some(n.as_str()) == body_name)
+                {
+                    let results = self.scopes.results.get(*body).cloned().unwrap_or_default();
+                    for (i, r) in results.iter().enumerate() {
+                        let rk = Key {
+                            scope: *body,
+                            node: r.node,
+                            output: r.output,
+                        };
+                        let t = self.taint(rk);
+                        for (_, callee) in &callees {
+                            if let Some(p) =
+                                self.params.get_mut(*callee).and_then(|ps| ps.get_mut(i))
+                            {
+                                loop_changed |= p.absorb(&t, rk);
+                            }
+                        }
                     }
+                }
+                if !loop_changed {
+                    break;
+                }
+                changed = true;
+                for (_, callee) in &callees {
+                    self.eval_scope(*callee, depth.saturating_add(1));
                 }
             }
         }
