@@ -22,6 +22,8 @@ pub mod selu;
 pub mod softmax;
 pub mod softplus;
 pub mod softsign;
+#[cfg(test)]
+mod tests;
 pub mod top_k_v2;
 
 use crate::kernel::OpDef;

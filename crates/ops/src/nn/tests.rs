@@ -1,0 +1,324 @@
+//! Hostile inputs for the nn and linalg ops: windows, paddings, sizes and
+//! equations that overflow or exceed the budget must fail cleanly (an
+//! error, never a panic or an allocation past the budget), and degenerate
+//! but valid cases must still work.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+use crate::kernel::{EvalCtx, FunctionRunner, OpDef, ValueInfo};
+use ward_graph::{Attr, Node, TypeAttr};
+use ward_tensor::{Budget, DType, Limits, Result, Shape, Tensor};
+
+struct NoCalls;
+impl FunctionRunner for NoCalls {
+    fn call(&self, _: &str, _: Vec<Tensor>, _: &EvalCtx<'_>) -> Result<Vec<Tensor>> {
+        Err(ward_tensor::Error::internal("no calls"))
+    }
+}
+
+fn ty(d: DType) -> Attr {
+    Attr::Type(TypeAttr::Data(d))
+}
+fn ints(v: &[i64]) -> Attr {
+    Attr::IntList(v.to_vec())
+}
+fn s(v: &str) -> Attr {
+    Attr::Str(v.as_bytes().to_vec())
+}
+fn f32s(dims: &[usize]) -> Tensor {
+    let n: usize = dims.iter().product();
+    Tensor::from_vec(
+        Shape::new(dims.to_vec()).unwrap(),
+        (0..n).map(|i| (i % 7) as f32 - 3.0).collect(),
+        None,
+    )
+    .unwrap()
+}
+fn i32s(v: &[i32]) -> Tensor {
+    Tensor::from_vec(Shape::vector(v.len()), v.to_vec(), None).unwrap()
+}
+
+/// Builds `def` with `attrs`, runs inference on the inputs as constants and
+/// evaluates with a 1 MiB budget on two threads.
+fn run(def: &OpDef, attrs: &[(&str, Attr)], inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
+    let mut node = Node::new("op", def.spec.name);
+    for (k, v) in attrs {
+        node.attrs.insert((*k).to_string(), v.clone());
+    }
+    let kernel = (def.build)(&node)?;
+    let infos: Vec<ValueInfo> = inputs.iter().cloned().map(ValueInfo::constant).collect();
+    let _ = kernel.infer(&infos);
+    let budget = Budget::new(&Limits {
+        memory_bytes: 1 << 20,
+        ..Default::default()
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let ctx = EvalCtx {
+        budget: &budget,
+        pool: &pool,
+        functions: &NoCalls,
+    };
+    let out = kernel.eval(&ctx, inputs);
+    assert!(budget.peak() <= 1 << 20);
+    out
+}
+
+fn conv_attrs(strides: &[i64], padding: &str, explicit: &[i64]) -> Vec<(&'static str, Attr)> {
+    vec![
+        ("T", ty(DType::F32)),
+        ("strides", ints(strides)),
+        ("padding", s(padding)),
+        ("explicit_paddings", ints(explicit)),
+        ("data_format", s("NHWC")),
+    ]
+}
+
+#[test]
+fn conv_windows_that_overflow_fail_cleanly() {
+    let x = f32s(&[1, 4, 4, 2]);
+    let w = f32s(&[3, 3, 2, 2]);
+    let big = 1i64 << 40;
+    for def in [&super::conv2d::DEF, &super::depthwise_conv2d_native::DEF] {
+        // Padding so large the output exceeds the budget or overflows.
+        for p in [big, i64::MAX] {
+            let attrs = conv_attrs(&[1, 1, 1, 1], "EXPLICIT", &[0, 0, p, p, p, p, 0, 0]);
+            assert!(run(def, &attrs, vec![x.clone(), w.clone()]).is_err());
+        }
+        // Dilations whose effective window overflows.
+        let mut attrs = conv_attrs(&[1, 1, 1, 1], "SAME", &[]);
+        attrs.push(("dilations", ints(&[1, i64::MAX, i64::MAX, 1])));
+        assert!(run(def, &attrs, vec![x.clone(), w.clone()]).is_err());
+        // Huge strides are fine: one output pixel.
+        let attrs = conv_attrs(&[1, i64::MAX, i64::MAX, 1], "SAME", &[]);
+        let out = run(def, &attrs, vec![x.clone(), w.clone()]).unwrap();
+        assert_eq!(out[0].dims()[1..3], [1, 1]);
+        for bad in [vec![1, 0, 1, 1], vec![1, -1, 1, 1], vec![1, 1, 1]] {
+            let attrs = conv_attrs(&bad, "SAME", &[]);
+            assert!(run(def, &attrs, vec![x.clone(), w.clone()]).is_err());
+        }
+    }
+}
+
+#[test]
+fn conv_degenerate_shapes() {
+    let attrs = conv_attrs(&[1, 1, 1, 1], "SAME", &[]);
+    // Zero filter depth, zero output depth, zero-size batch.
+    assert!(
+        run(
+            &super::conv2d::DEF,
+            &attrs,
+            vec![f32s(&[1, 2, 2, 0]), f32s(&[1, 1, 0, 2])]
+        )
+        .is_err()
+    );
+    let out = run(
+        &super::conv2d::DEF,
+        &attrs,
+        vec![f32s(&[1, 2, 2, 2]), f32s(&[1, 1, 2, 0])],
+    )
+    .unwrap();
+    assert_eq!(out[0].dims(), [1, 2, 2, 0]);
+    let out = run(
+        &super::conv2d::DEF,
+        &attrs,
+        vec![f32s(&[0, 2, 2, 2]), f32s(&[3, 3, 2, 4])],
+    )
+    .unwrap();
+    assert_eq!(out[0].dims(), [0, 2, 2, 4]);
+    // Input of the wrong rank or a mismatched filter.
+    assert!(
+        run(
+            &super::conv2d::DEF,
+            &attrs,
+            vec![f32s(&[2, 2, 2]), f32s(&[1, 1, 2, 2])]
+        )
+        .is_err()
+    );
+    assert!(
+        run(
+            &super::conv2d::DEF,
+            &attrs,
+            vec![f32s(&[1, 2, 2, 3]), f32s(&[1, 1, 2, 2])]
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn pooling_with_huge_windows() {
+    let x = f32s(&[1, 5, 5, 3]);
+    for def in [&super::max_pool::DEF, &super::avg_pool::DEF] {
+        let attrs = vec![
+            ("T", ty(DType::F32)),
+            ("ksize", ints(&[1, 1 << 40, i64::MAX, 1])),
+            ("strides", ints(&[1, 1, 1, 1])),
+            ("padding", s("SAME")),
+        ];
+        // SAME with a window far larger than the input: every window is
+        // clipped to the input, so this is a global pool per pixel.
+        let out = run(def, &attrs, vec![x.clone()]);
+        match out {
+            Ok(out) => assert_eq!(out[0].dims(), [1, 5, 5, 3]),
+            Err(e) => assert_eq!(e.code(), ward_tensor::Code::InvalidArgument),
+        }
+        let attrs = vec![
+            ("T", ty(DType::F32)),
+            ("ksize", ints(&[1, 2, 2, 1])),
+            ("strides", ints(&[1, 0, 1, 1])),
+            ("padding", s("VALID")),
+        ];
+        assert!(run(def, &attrs, vec![x.clone()]).is_err());
+    }
+}
+
+#[test]
+fn backprop_input_sizes_are_checked() {
+    let w = f32s(&[3, 3, 2, 2]);
+    let dy = f32s(&[1, 2, 2, 2]);
+    let attrs = conv_attrs(&[1, 1, 1, 1], "VALID", &[]);
+    for sizes in [
+        vec![1, i32::MAX, i32::MAX, 2],
+        vec![1, -4, 4, 2],
+        vec![1, 4, 4],
+        vec![1, 5, 5, 2],
+    ] {
+        assert!(
+            run(
+                &super::conv2d_backprop_input::DEF,
+                &attrs,
+                vec![i32s(&sizes), w.clone(), dy.clone()]
+            )
+            .is_err()
+        );
+    }
+    let out = run(
+        &super::conv2d_backprop_input::DEF,
+        &attrs,
+        vec![i32s(&[1, 4, 4, 2]), w, dy],
+    )
+    .unwrap();
+    assert_eq!(out[0].dims(), [1, 4, 4, 2]);
+}
+
+#[test]
+fn resize_sizes_are_checked() {
+    for def in [
+        &super::resize_bilinear::DEF,
+        &super::resize_nearest_neighbor::DEF,
+    ] {
+        let attrs = vec![("T", ty(DType::F32))];
+        assert!(
+            run(
+                def,
+                &attrs,
+                vec![f32s(&[1, 2, 2, 1]), i32s(&[i32::MAX, i32::MAX])]
+            )
+            .is_err()
+        );
+        assert!(run(def, &attrs, vec![f32s(&[1, 2, 2, 1]), i32s(&[0, 3])]).is_err());
+        // An empty batch needs no weights, however large the size.
+        let out = run(
+            def,
+            &attrs,
+            vec![f32s(&[0, 2, 2, 1]), i32s(&[i32::MAX, i32::MAX])],
+        )
+        .unwrap();
+        assert_eq!(out[0].len(), 0);
+    }
+}
+
+#[test]
+fn top_k_and_arg_max_reject_bad_k_and_axes() {
+    let x = f32s(&[2, 3]);
+    let attrs = vec![("T", ty(DType::F32))];
+    for k in [4, -1, i32::MAX, i32::MIN] {
+        assert!(
+            run(
+                &super::top_k_v2::DEF,
+                &attrs,
+                vec![x.clone(), Tensor::scalar(k)]
+            )
+            .is_err()
+        );
+    }
+    let out = run(
+        &super::top_k_v2::DEF,
+        &attrs,
+        vec![x.clone(), Tensor::scalar(0i32)],
+    )
+    .unwrap();
+    assert_eq!(out[0].dims(), [2, 0]);
+    for axis in [2i64, -3, i64::MIN, i64::MAX] {
+        assert!(
+            run(
+                &super::arg_max::DEF,
+                &attrs,
+                vec![x.clone(), Tensor::scalar(axis)]
+            )
+            .is_err()
+        );
+    }
+}
+
+#[test]
+fn batch_matmul_broadcasts_that_explode_fail_cleanly() {
+    let a = f32s(&[1 << 12, 1, 1, 1]);
+    let b = f32s(&[1 << 12, 1, 1]);
+    let attrs = vec![("T", ty(DType::F32))];
+    assert!(run(&crate::linalg::batch_mat_mul_v2::DEF, &attrs, vec![a, b]).is_err());
+}
+
+#[test]
+fn einsum_equations_never_panic() {
+    let x = f32s(&[2, 3]);
+    for eq in [
+        "",
+        "->",
+        "ij",
+        "ij->",
+        "ij->ji",
+        "ii->i",
+        "i.j->i",
+        "....->",
+        "...->...",
+        "ij...->...",
+        "ij,jk->ik",
+        "ij->iij",
+        "ij->k",
+        "a...b,b...c->a...c",
+        "ij,->ij",
+        "é->",
+    ] {
+        for n in [1i64, 2] {
+            let attrs = vec![
+                ("T", ty(DType::F32)),
+                ("N", Attr::Int(n)),
+                ("equation", s(eq)),
+            ];
+            let inputs = vec![x.clone(); usize::try_from(n).unwrap()];
+            let _ = run(&crate::linalg::einsum::DEF, &attrs, inputs);
+        }
+    }
+    // A contraction whose gathered operand exceeds the budget.
+    let attrs = vec![
+        ("T", ty(DType::F32)),
+        ("N", Attr::Int(2)),
+        ("equation", s("ab,c->a")),
+    ];
+    assert!(
+        run(
+            &crate::linalg::einsum::DEF,
+            &attrs,
+            vec![f32s(&[64, 64]), f32s(&[1024])]
+        )
+        .is_err()
+    );
+}
