@@ -278,12 +278,24 @@ impl Cast {
         if self.src == self.dst {
             return Ok(x);
         }
-        if self.truncate && self.src == DType::F32 {
-            match self.dst {
-                DType::BF16 => return map::<f32, bf16>(budget, &x, truncate_bf16),
-                DType::F16 => return map::<f32, f16>(budget, &x, truncate_f16),
-                _ => {}
-            }
+        // TF truncates float32 -> bfloat16/float16 and float64 -> float16
+        // (through a rounded f32); other pairs round as usual.
+        if self.truncate
+            && matches!(
+                (self.src, self.dst),
+                (DType::F32, DType::BF16 | DType::F16) | (DType::F64, DType::F16)
+            )
+        {
+            let wide = if self.src == DType::F32 {
+                x
+            } else {
+                crate::with_float!(x.dtype(), S => map::<S, f32>(budget, &x, Src::cast))?
+            };
+            return if self.dst == DType::BF16 {
+                map::<f32, bf16>(budget, &wide, truncate_bf16)
+            } else {
+                map::<f32, f16>(budget, &wide, truncate_f16)
+            };
         }
         let dst = self.dst;
         crate::with_element!(x.dtype(), S => crate::with_element!(dst, D => map::<S, D>(budget, &x, Src::cast)))

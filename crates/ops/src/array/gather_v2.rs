@@ -101,14 +101,20 @@ pub fn gather(
     let per_batch = product(id.get(bd..).unwrap_or(&[]))?;
     let idx = indices.to_i64_vec()?;
     let limit = i64::try_from(n).map_err(|_| Error::overflow("gather dim"))?;
-    for (i, &v) in idx.iter().enumerate() {
+    let shape = Shape::new(out_dims(pd, id, axis, bd))?;
+    // TF checks indices only when there is something to gather.
+    let checked = if shape.num_elements()? == 0 {
+        &[][..]
+    } else {
+        &idx[..]
+    };
+    for (i, &v) in checked.iter().enumerate() {
         if v < 0 || v >= limit {
             return Err(Error::invalid_argument(format!(
                 "indices[{i}] = {v} is not in [0, {n})"
             )));
         }
     }
-    let shape = Shape::new(out_dims(pd, id, axis, bd))?;
     fn typed<T: Element>(
         budget: &Budget,
         src: &[T],

@@ -1,5 +1,6 @@
-//! Range: `start, start + delta, ...` up to (excluding) `limit`. Values
-//! accumulate by repeated addition in the element type, as TF does.
+//! Range: `start, start + delta, ...` up to (excluding) `limit`. Element
+//! i is `start + i * delta` in the element type (bfloat16 rounds after the
+//! product and after the sum), as TF computes it.
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/Range>
 
 use crate::prelude::*;
@@ -35,7 +36,7 @@ fn build(node: &Node) -> Result<Box<dyn Kernel>> {
 
 /// The element count for `start`, `limit`, `delta` (as f64 for floats,
 /// exact for integers), with TF's checks.
-fn count_f64(start: f64, limit: f64, delta: f64) -> Result<usize> {
+fn count_f64(start: f64, limit: f64, delta: f64, span: f64) -> Result<usize> {
     if delta == 0.0 {
         return Err(Error::invalid_argument("Requires delta != 0"));
     }
@@ -59,8 +60,7 @@ fn count_f64(start: f64, limit: f64, delta: f64) -> Result<usize> {
             "Requires start >= limit when delta < 0: {start}/{limit}"
         )));
     }
-    #[allow(clippy::arithmetic_side_effects)]
-    let n = ((limit - start) / delta).abs().ceil();
+    let n = span.ceil();
     // `as` saturates; anything near i64::MAX is rejected.
     #[allow(
         clippy::cast_possible_truncation,
@@ -95,6 +95,49 @@ fn count_int(start: i64, limit: i64, delta: i64) -> Result<usize> {
     let step = i128::from(delta).unsigned_abs();
     let n = span.div_ceil(step);
     usize::try_from(n).map_err(|_| Error::resource_exhausted("Range output is too large"))
+}
+
+/// `start + i * delta` with one rounding per operation in `T`.
+trait Step: Copy {
+    fn at(start: Self, delta: Self, i: usize) -> Self;
+    /// `|(limit - start) / delta|` computed in `Self`, widened.
+    fn span(start: Self, limit: Self, delta: Self) -> f64;
+}
+// Arithmetic on float element values, not sizes.
+#[allow(clippy::arithmetic_side_effects, clippy::cast_precision_loss)]
+impl Step for f32 {
+    fn at(start: f32, delta: f32, i: usize) -> f32 {
+        start + i as f32 * delta
+    }
+    fn span(start: f32, limit: f32, delta: f32) -> f64 {
+        f64::from(((limit - start) / delta).abs())
+    }
+}
+#[allow(clippy::arithmetic_side_effects, clippy::cast_precision_loss)]
+impl Step for f64 {
+    fn at(start: f64, delta: f64, i: usize) -> f64 {
+        start + i as f64 * delta
+    }
+    fn span(start: f64, limit: f64, delta: f64) -> f64 {
+        ((limit - start) / delta).abs()
+    }
+}
+#[allow(clippy::arithmetic_side_effects, clippy::cast_precision_loss)]
+impl Step for bf16 {
+    fn at(start: bf16, delta: bf16, i: usize) -> bf16 {
+        let k = bf16::from_f32(i as f32);
+        let prod = bf16::from_f32(k.to_f32() * delta.to_f32());
+        bf16::from_f32(start.to_f32() + prod.to_f32())
+    }
+    fn span(start: bf16, limit: bf16, delta: bf16) -> f64 {
+        let diff = bf16::from_f32(limit.to_f32() - start.to_f32());
+        bf16::from_f32(diff.to_f32() / delta.to_f32())
+            .to_f64()
+            .abs()
+    }
+}
+fn float_at<T: Step>(start: T, delta: T, i: usize) -> T {
+    T::at(start, delta, i)
 }
 
 fn scalar(t: &Tensor, what: &str) -> Result<()> {
@@ -148,16 +191,19 @@ fn run(budget: &Budget, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
                     .ok_or_else(|| Error::internal("empty scalar"))
             };
             let (s, l, d) = (get(&start)?, get(&limit)?, get(&delta)?);
-            let n = count_f64(f64::from(s), f64::from(l), f64::from(d))?;
+            let n = count_f64(
+                f64::from(s),
+                f64::from(l),
+                f64::from(d),
+                <$t as Step>::span(s, l, d),
+            )?;
             budget.check_fits(
                 u64::try_from(n.saturating_mul(std::mem::size_of::<$t>())).unwrap_or(u64::MAX),
                 "Range output",
             )?;
             let (mut out, lease) = budget.alloc_empty::<$t>(n, "Range output")?;
-            let mut v = s;
-            for _ in 0..n {
-                out.push(v);
-                v += d;
+            for i in 0..n {
+                out.push(float_at(s, d, i));
             }
             Tensor::from_vec(Shape::vector(n), out, Some(lease))
         }};

@@ -397,3 +397,41 @@ fn strided_slice_odd_strides_match_tf() {
         }
     }
 }
+
+/// Range computes `start + i * delta` and its size in the element type;
+/// GatherV2 checks indices only when the output is non-empty (TF 2.21).
+#[test]
+fn range_and_gather_match_tf_details() {
+    let out = run(
+        &super::range::DEF,
+        &[("Tidx", ty(DType::F64))],
+        vec![
+            Tensor::scalar(-1.0f64),
+            Tensor::scalar(0.001f64),
+            Tensor::scalar(0.1f64),
+        ],
+    )
+    .unwrap();
+    let v = out[0].as_slice::<f64>().unwrap();
+    assert_eq!(v.len(), 11);
+    assert_eq!(v[6], -0.3999999999999999);
+    let bf = |x: f32| Tensor::scalar(ward_tensor::bf16::from_f32(x));
+    let out = run(
+        &super::range::DEF,
+        &[("Tidx", ty(DType::BF16))],
+        vec![bf(f32::from_bits(0xBDCD_0000)), bf(100.0), bf(100.0)],
+    )
+    .unwrap();
+    assert_eq!(out[0].len(), 1);
+    let out = run(
+        &super::gather_v2::DEF,
+        &[
+            ("Tparams", ty(DType::F32)),
+            ("Tindices", ty(DType::I64)),
+            ("Taxis", ty(DType::I64)),
+        ],
+        vec![f32s(&[0, 2]), vec_i64(&[3, -1]), Tensor::scalar(1i64)],
+    )
+    .unwrap();
+    assert_eq!(out[0].dims(), &[0, 2]);
+}
