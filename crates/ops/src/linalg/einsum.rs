@@ -166,6 +166,11 @@ impl Einsum {
             ell_rank = ell_rank.max(own);
             per.push((term, own));
         }
+        if ell_rank > 0 && !self.output.has_ellipsis() {
+            return Err(Error::invalid_argument(format!(
+                "Shape must be at most rank 0 but is rank {ell_rank}: einsum equation without ellipsis (...) in the output subscripts where input(s) have non-empty broadcasting shape"
+            )));
+        }
         let expand = |term: &Term, own: usize| -> Vec<Label> {
             let mut out = Vec::new();
             for l in &term.labels {
@@ -298,6 +303,35 @@ fn gather<T: Element>(
     Tensor::from_vec(shape, out, Some(lease))
 }
 
+/// `x` (labels `labels`) summed over the labels `solo`, leaving the
+/// labels `keep` in that order.
+fn sum_out<T: Num>(
+    ctx: &EvalCtx<'_>,
+    plan: &Plan,
+    x: &Tensor,
+    labels: &[Label],
+    keep: &[Label],
+    solo: &[Label],
+) -> Result<Tensor> {
+    let order = [keep, solo].concat();
+    let g = gather::<T>(ctx, plan, x, labels, &order)?;
+    let run = plan.size(solo)?;
+    let shape = Shape::new(plan.dims(keep))?;
+    let len = shape.num_elements()?;
+    let (mut out, lease) = ctx.budget.alloc_empty::<T>(len, "Einsum partial sum")?;
+    if run > 0 {
+        for chunk in g.as_slice::<T>()?.chunks(run) {
+            out.push(chunk.iter().fold(T::ZERO, |acc, &v| acc.add(v)));
+        }
+    } else {
+        out.resize(len, T::ZERO);
+    }
+    if out.len() != len {
+        return Err(Error::internal("einsum partial sum has the wrong length"));
+    }
+    Tensor::from_vec(shape, out, Some(lease))
+}
+
 /// Whether strides equal the contiguous ones (ignoring size-1 dims).
 fn strides_match(strides: &[usize], contiguous: &[usize], dims: &[usize]) -> bool {
     strides
@@ -383,7 +417,46 @@ impl Einsum {
             )));
         }
         let shapes: Vec<&[usize]> = inputs.iter().map(Tensor::dims).collect();
-        let plan = self.plan(&shapes)?;
+        let mut plan = self.plan(&shapes)?;
+        let mut inputs = inputs;
+        if inputs.len() == 2 {
+            // Labels only one operand has and the output lacks are summed
+            // out of that operand first (never broadcast into the other).
+            for i in 0..2 {
+                let own = plan.operand_labels.get(i).cloned().unwrap_or_default();
+                let other = plan
+                    .operand_labels
+                    .get(1_usize.saturating_sub(i))
+                    .cloned()
+                    .unwrap_or_default();
+                let mut solo: Vec<Label> = Vec::new();
+                let mut keep: Vec<Label> = Vec::new();
+                for &l in &own {
+                    let dst = if !other.contains(&l) && !plan.output.contains(&l) {
+                        &mut solo
+                    } else {
+                        &mut keep
+                    };
+                    if !dst.contains(&l) {
+                        dst.push(l);
+                    }
+                }
+                if solo.is_empty() {
+                    continue;
+                }
+                let x = inputs
+                    .get(i)
+                    .ok_or_else(|| Error::internal("einsum operand missing"))?;
+                let reduced = sum_out::<T>(ctx, &plan, x, &own, &keep, &solo)?;
+                if let Some(slot) = inputs.get_mut(i) {
+                    *slot = reduced;
+                }
+                if let Some(labels) = plan.operand_labels.get_mut(i) {
+                    *labels = keep;
+                }
+                plan.contracted.retain(|l| !solo.contains(l));
+            }
+        }
         let (a, b, b_labels) = match inputs.as_slice() {
             [a] => (a, Tensor::scalar(T::ONE), Vec::new()),
             [a, b] => (
