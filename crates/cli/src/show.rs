@@ -128,7 +128,7 @@ pub fn show(args: &ShowArgs) -> Result<(), Failure> {
 }
 
 fn show_checkpoint(prefix: &std::path::Path) -> Result<(), Failure> {
-    let checkpoint = ward_tf::checkpoint::Checkpoint::open(prefix, &Default::default())?;
+    let (checkpoint, _) = ward_tf::checkpoint::Checkpoint::open(prefix, &Default::default())?;
     say!("The given checkpoint contains the following tensors:");
     for entry in checkpoint.entries() {
         let dims: Vec<String> = entry.shape.iter().map(|d| d.to_string()).collect();

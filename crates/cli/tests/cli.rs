@@ -409,7 +409,7 @@ fn saved_model_input_errors_exit_1() {
         &run(&["--signature_def", "nope", "--input_exprs", "x=[[1]]"]),
         "NotFound",
     );
-    let wrong_shape = format!("x=[{}]", vec!["[1.0]"; 2].join(","));
+    let wrong_shape = format!("x=[{}]", ["[1.0]"; 2].join(","));
     assert_model_error(&run(&["--input_exprs", &wrong_shape]), "InvalidArgument");
     assert_model_error(
         &ward(&[

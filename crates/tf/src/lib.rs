@@ -6,6 +6,7 @@
 mod attr;
 pub mod checkpoint;
 pub mod dtype;
+pub mod files;
 mod graphdef;
 pub mod op_defaults;
 mod output_args;

@@ -7,14 +7,15 @@
 
 use crate::checkpoint::{Checkpoint, CheckpointLimits};
 use crate::dtype::type_attr;
+use crate::files::{DirFiles, ModelFiles};
 use crate::graphdef::{check_size, import_graph_def};
 use crate::proto::{self, MetaGraphDef, SavedModel, TrackableObjectGraph};
 use crate::tensor_proto::partial_shape;
 use prost::Message;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use ward_graph::{Attr, AttrsExt, Model, Node, NodeId, PartialShape, TypeAttr, ValueRef, prune};
-use ward_tensor::npy::read_file_capped;
 use ward_tensor::{Budget, Error, Frame, Result, ResultExt, Tensor};
 
 /// Size limits for loading a SavedModel.
@@ -57,10 +58,25 @@ pub struct VariableBinding {
     pub checkpoint_key: String,
 }
 
+/// The checkpoint of a SavedModel, relative to its root.
+const VARIABLES_PREFIX: &str = "variables/variables";
+
+impl std::fmt::Debug for LoadedSavedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedSavedModel")
+            .field("location", &self.location)
+            .field("tags", &self.tags)
+            .field("signatures", &self.signatures.keys().collect::<Vec<_>>())
+            .field("variables", &self.variables.len())
+            .finish()
+    }
+}
+
 /// A loaded MetaGraph, variables not yet bound.
-#[derive(Debug)]
 pub struct LoadedSavedModel {
-    pub dir: PathBuf,
+    /// Where the model came from, for messages.
+    pub location: String,
+    files: Arc<dyn ModelFiles>,
     pub tags: Vec<String>,
     pub model: Model,
     pub signatures: BTreeMap<String, Signature>,
@@ -82,11 +98,20 @@ pub struct RunnableSignature {
     pub outputs: Vec<(String, ValueRef, TensorSpec)>,
 }
 
-/// Reads and decodes `saved_model.pb` (size-capped).
+/// Reads and decodes `saved_model.pb` (size-capped) from a directory.
 pub fn read_saved_model(dir: &Path, limits: &SavedModelLimits) -> Result<SavedModel> {
-    let path = dir.join("saved_model.pb");
-    let with_path = |e: Error| e.with(Frame::File(path.display().to_string()));
-    let bytes = read_file_capped(&path, limits.max_graph_bytes).map_err(with_path)?;
+    read_saved_model_in(&DirFiles::new(dir), limits)
+}
+
+/// Reads and decodes `saved_model.pb` (size-capped) from a model's files.
+pub fn read_saved_model_in(
+    files: &dyn ModelFiles,
+    limits: &SavedModelLimits,
+) -> Result<SavedModel> {
+    let with_path = |e: Error| e.with(Frame::File(files.describe("saved_model.pb")));
+    let bytes = files
+        .read("saved_model.pb", limits.max_graph_bytes)
+        .map_err(with_path)?;
     check_size(&bytes, limits.max_graph_bytes, "saved_model.pb").map_err(with_path)?;
     SavedModel::decode(bytes.as_slice()).map_err(|e| {
         with_path(Error::invalid_argument(format!(
@@ -218,7 +243,25 @@ pub fn load_saved_model(
     limits: &SavedModelLimits,
     budget: &Budget,
 ) -> Result<LoadedSavedModel> {
-    let saved = read_saved_model(dir, limits)?;
+    load_saved_model_in(
+        Arc::new(DirFiles::new(dir)),
+        &dir.display().to_string(),
+        tags,
+        limits,
+        budget,
+    )
+}
+
+/// Loads the MetaGraph with tag set `tags` from a SavedModel's files
+/// (on disk or in memory).
+pub fn load_saved_model_in(
+    files: Arc<dyn ModelFiles>,
+    location: &str,
+    tags: &str,
+    limits: &SavedModelLimits,
+    budget: &Budget,
+) -> Result<LoadedSavedModel> {
+    let saved = read_saved_model_in(files.as_ref(), limits)?;
     let meta = select_meta_graph(&saved, tags)?;
     let graph_def = meta
         .graph_def
@@ -232,10 +275,10 @@ pub fn load_saved_model(
         .iter()
         .map(|a| a.filename.clone())
         .collect();
-    let prefix = dir.join("variables").join("variables");
-    let variables = bind_variables(&model, meta, &prefix, limits, budget)?;
+    let variables = bind_variables(&model, meta, files.as_ref(), limits, budget)?;
     Ok(LoadedSavedModel {
-        dir: dir.to_path_buf(),
+        location: location.to_string(),
+        files,
         tags: meta
             .meta_info_def
             .as_ref()
@@ -262,7 +305,7 @@ fn is_variable_op(op: &str) -> bool {
 fn bind_variables(
     model: &Model,
     meta: &MetaGraphDef,
-    prefix: &Path,
+    files: &dyn ModelFiles,
     limits: &SavedModelLimits,
     budget: &Budget,
 ) -> Result<Vec<VariableBinding>> {
@@ -277,7 +320,7 @@ fn bind_variables(
     }
     let mut keys: HashMap<String, String> = restore_graph_keys(model);
     if variables.iter().any(|n| n.op == "VarHandleOp") {
-        keys.extend(object_graph_keys(model, meta, prefix, limits, budget)?);
+        keys.extend(object_graph_keys(model, meta, files, limits, budget)?);
     }
     Ok(variables
         .iter()
@@ -354,15 +397,15 @@ fn restore_graph_keys(model: &Model) -> HashMap<String, String> {
 fn object_graph_keys(
     model: &Model,
     meta: &MetaGraphDef,
-    prefix: &Path,
+    files: &dyn ModelFiles,
     limits: &SavedModelLimits,
     budget: &Budget,
 ) -> Result<HashMap<String, String>> {
     let Some(objects) = &meta.object_graph_def else {
         return Ok(HashMap::new());
     };
-    let checkpoint = Checkpoint::open(prefix, &limits.checkpoint)?;
-    let serialized = checkpoint.read(&["_CHECKPOINTABLE_OBJECT_GRAPH"], budget)?;
+    let checkpoint = Checkpoint::open_in(files, VARIABLES_PREFIX, &limits.checkpoint)?;
+    let serialized = checkpoint.read(files, &["_CHECKPOINTABLE_OBJECT_GRAPH"], budget)?;
     let bytes = serialized
         .first()
         .and_then(|t| t.as_strings().ok())
@@ -518,13 +561,13 @@ impl LoadedSavedModel {
         if needed.is_empty() {
             return Ok(());
         }
-        let prefix = self.dir.join("variables").join("variables");
-        let checkpoint = Checkpoint::open(&prefix, &limits.checkpoint)?;
+        let checkpoint =
+            Checkpoint::open_in(self.files.as_ref(), VARIABLES_PREFIX, &limits.checkpoint)?;
         let keys: Vec<&str> = needed
             .iter()
             .map(|(_, b)| b.checkpoint_key.as_str())
             .collect();
-        let values = checkpoint.read(&keys, budget)?;
+        let values = checkpoint.read(self.files.as_ref(), &keys, budget)?;
         for ((id, binding), value) in needed.into_iter().zip(values) {
             let node = model.graph.node_mut(id)?;
             check_variable(node, &value).at_node(&binding.node, &binding.op)?;

@@ -24,10 +24,10 @@ fn tf1_prefix() -> PathBuf {
 #[test]
 fn tf1_checkpoint_values_equal_the_frozen_constants() {
     let budget = Budget::unlimited();
-    let ckpt = Checkpoint::open(&tf1_prefix(), &CheckpointLimits::default()).unwrap();
+    let (ckpt, files) = Checkpoint::open(&tf1_prefix(), &CheckpointLimits::default()).unwrap();
     let names: Vec<&str> = ckpt.entries().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["W", "b"]);
-    let values = ckpt.read(&["W", "b"], &budget).unwrap();
+    let values = ckpt.read(&files, &["W", "b"], &budget).unwrap();
     assert_eq!(values[0].dims(), &[4, 3]);
     assert_eq!(values[1].dims(), &[3]);
     let frozen = std::fs::read(models().join("tf1_variables/frozen.pb")).unwrap();
@@ -46,7 +46,7 @@ fn tf1_checkpoint_values_equal_the_frozen_constants() {
 
 #[test]
 fn tf2_checkpoint_lists_keras_variables_and_the_object_graph() {
-    let ckpt = Checkpoint::open(
+    let (ckpt, files) = Checkpoint::open(
         &models().join("mlp/saved_model/variables/variables"),
         &CheckpointLimits::default(),
     )
@@ -57,7 +57,11 @@ fn tf2_checkpoint_lists_keras_variables_and_the_object_graph() {
     assert_eq!(kernel.dtype, TypeAttr::Data(DType::F32));
     assert_eq!(kernel.shape, [20, 32]);
     let graph = ckpt
-        .read(&["_CHECKPOINTABLE_OBJECT_GRAPH"], &Budget::unlimited())
+        .read(
+            &files,
+            &["_CHECKPOINTABLE_OBJECT_GRAPH"],
+            &Budget::unlimited(),
+        )
         .unwrap();
     assert_eq!(graph[0].dtype(), DType::String);
     assert!(!graph[0].as_strings().unwrap()[0].is_empty());
@@ -74,8 +78,9 @@ fn copy_checkpoint(dir: &Path) -> PathBuf {
 }
 
 fn open_and_read(prefix: &Path) -> Result<(), ward_tensor::Error> {
-    let ckpt = Checkpoint::open(prefix, &CheckpointLimits::default())?;
-    ckpt.read(&["W", "b"], &Budget::unlimited()).map(|_| ())
+    let (ckpt, files) = Checkpoint::open(prefix, &CheckpointLimits::default())?;
+    ckpt.read(&files, &["W", "b"], &Budget::unlimited())
+        .map(|_| ())
 }
 
 #[test]

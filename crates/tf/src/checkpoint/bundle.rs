@@ -2,13 +2,13 @@
 
 use super::table::{mask_crc, read_table, varint};
 use crate::dtype::type_attr;
+use crate::files::{DirFiles, ModelFiles};
 use crate::proto::{BundleEntryProto, BundleHeaderProto};
 use crate::tensor_proto::partial_shape;
 use prost::Message;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use ward_graph::TypeAttr;
-use ward_tensor::npy::read_file_capped;
 use ward_tensor::{Budget, DType, Error, Frame, Result, Shape, Storage, Tensor};
 
 /// Size limits for reading a checkpoint.
@@ -45,7 +45,8 @@ pub struct CheckpointEntry {
 /// An opened checkpoint: the parsed index; shards are read on demand.
 #[derive(Debug)]
 pub struct Checkpoint {
-    prefix: PathBuf,
+    /// Prefix relative to the model files' root, e.g. `variables/variables`.
+    prefix: String,
     num_shards: usize,
     entries: BTreeMap<String, CheckpointEntry>,
     limits: CheckpointLimits,
@@ -56,15 +57,33 @@ fn corrupt(what: impl std::fmt::Display) -> Error {
 }
 
 impl Checkpoint {
-    /// Opens `PREFIX.index` and validates every entry's metadata.
-    pub fn open(prefix: &Path, limits: &CheckpointLimits) -> Result<Self> {
-        let index_path = with_suffix(prefix, ".index");
-        let bytes = read_file_capped(&index_path, limits.max_index_bytes)?;
-        Checkpoint::from_index(prefix, &bytes, limits)
-            .map_err(|e| e.with(Frame::File(index_path.display().to_string())))
+    /// Opens `PREFIX.index` from a path on disk.
+    pub fn open(prefix: &Path, limits: &CheckpointLimits) -> Result<(Self, DirFiles)> {
+        let dir = prefix.parent().map(Path::to_path_buf).unwrap_or_default();
+        let name = prefix.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            Error::invalid_argument(format!("invalid checkpoint prefix '{}'", prefix.display()))
+        })?;
+        let files = DirFiles::new(dir);
+        let checkpoint = Checkpoint::open_in(&files, name, limits)?;
+        Ok((checkpoint, files))
     }
 
-    fn from_index(prefix: &Path, bytes: &[u8], limits: &CheckpointLimits) -> Result<Self> {
+    /// Opens `PREFIX.index` from a model's files and validates every
+    /// entry's metadata.
+    pub fn open_in(
+        files: &dyn ModelFiles,
+        prefix: &str,
+        limits: &CheckpointLimits,
+    ) -> Result<Self> {
+        let index = format!("{prefix}.index");
+        let bytes = files
+            .read(&index, limits.max_index_bytes)
+            .map_err(|e| e.with(Frame::File(files.describe(&index))))?;
+        Checkpoint::from_index(prefix, &bytes, limits)
+            .map_err(|e| e.with(Frame::File(files.describe(&index))))
+    }
+
+    fn from_index(prefix: &str, bytes: &[u8], limits: &CheckpointLimits) -> Result<Self> {
         let mut header = None;
         let mut entries = BTreeMap::new();
         for (key, value) in read_table(bytes)? {
@@ -99,7 +118,7 @@ impl Checkpoint {
             )));
         }
         Ok(Checkpoint {
-            prefix: prefix.to_path_buf(),
+            prefix: prefix.to_string(),
             num_shards,
             entries,
             limits: limits.clone(),
@@ -114,15 +133,17 @@ impl Checkpoint {
         self.entries.get(name)
     }
 
-    fn shard_path(&self, shard: usize) -> PathBuf {
-        with_suffix(
-            &self.prefix,
-            &format!(".data-{shard:05}-of-{:05}", self.num_shards),
-        )
+    fn shard_path(&self, shard: usize) -> String {
+        format!("{}.data-{shard:05}-of-{:05}", self.prefix, self.num_shards)
     }
 
     /// Reads tensors by name, each shard once, verifying bounds and CRCs.
-    pub fn read(&self, names: &[&str], budget: &Budget) -> Result<Vec<Tensor>> {
+    pub fn read(
+        &self,
+        files: &dyn ModelFiles,
+        names: &[&str],
+        budget: &Budget,
+    ) -> Result<Vec<Tensor>> {
         let wanted = names
             .iter()
             .map(|n| {
@@ -138,8 +159,9 @@ impl Checkpoint {
                 std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
                 std::collections::btree_map::Entry::Vacant(v) => {
                     let path = self.shard_path(entry.shard);
-                    let bytes =
-                        read_file_capped(&path, self.limits.max_shard_bytes).map_err(|e| {
+                    let bytes = files
+                        .read(&path, self.limits.max_shard_bytes)
+                        .map_err(|e| {
                             e.with(Frame::Note(format!(
                                 "checkpoint shard {} (missing or unreadable)",
                                 entry.shard
@@ -154,12 +176,6 @@ impl Checkpoint {
         }
         Ok(out)
     }
-}
-
-fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
-    let mut s = prefix.as_os_str().to_os_string();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 fn entry(name: &str, proto: &BundleEntryProto) -> Result<CheckpointEntry> {
