@@ -49,6 +49,9 @@ fn out_dims<D: Copy>(params: &[D], indices: &[D], depth: usize) -> Vec<D> {
 }
 
 fn check_depth(depth: usize, params_rank: usize, indices_rank: usize) -> Result<()> {
+    if params_rank == 0 {
+        return Err(Error::invalid_argument("params must be at least a vector"));
+    }
     if indices_rank == 0 {
         return Err(Error::invalid_argument(
             "Shape must be at least rank 1 but is rank 0",
@@ -79,6 +82,11 @@ fn run(budget: &Budget, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
     } else {
         idx.len().checked_div(depth).unwrap_or(0)
     };
+    if rows > 0 && params.is_empty() {
+        return Err(Error::invalid_argument(
+            "Requested more than 0 entries, but params is empty.",
+        ));
+    }
     // Slice offsets (in slices), each index checked. Without index data
     // (depth 0) there is nothing to check, and nothing to copy if empty.
     let needed = if depth > 0 || total > 0 { rows } else { 0 };

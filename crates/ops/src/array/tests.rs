@@ -435,3 +435,25 @@ fn range_and_gather_match_tf_details() {
     .unwrap();
     assert_eq!(out[0].dims(), &[0, 2]);
 }
+
+/// GatherNd rejects scalar params, and any lookup into empty params.
+#[test]
+fn gather_nd_empty_and_scalar_params_fail() {
+    let attrs = [("Tparams", ty(DType::F32)), ("Tindices", ty(DType::I64))];
+    let empty_rows =
+        Tensor::from_vec(Shape::new(vec![2, 0]).unwrap(), Vec::<i64>::new(), None).unwrap();
+    fails(run(
+        &super::gather_nd::DEF,
+        &attrs,
+        vec![Tensor::scalar(1.0f32), empty_rows.clone()],
+    ));
+    fails(run(
+        &super::gather_nd::DEF,
+        &attrs,
+        vec![f32s(&[0, 1]), empty_rows],
+    ));
+    let no_rows =
+        Tensor::from_vec(Shape::new(vec![0, 1]).unwrap(), Vec::<i64>::new(), None).unwrap();
+    let out = run(&super::gather_nd::DEF, &attrs, vec![f32s(&[0, 1]), no_rows]).unwrap();
+    assert_eq!(out[0].dims(), &[0, 1]);
+}
