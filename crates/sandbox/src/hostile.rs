@@ -1,0 +1,64 @@
+//! Test-only: what a malicious model would try once it runs code in the
+//! worker. Compiled only with the `hostile-tests` feature.
+
+use std::io::{Read, Write};
+
+use ward_tensor::{Error, Result};
+
+use crate::protocol::HostileAction;
+use crate::sys::hostile;
+
+pub fn perform(action: &HostileAction) -> Result<()> {
+    match action {
+        HostileAction::ReadFile(path) => {
+            let mut s = String::new();
+            std::fs::File::open(path)?.read_to_string(&mut s)?;
+            Err(Error::internal(format!(
+                "ESCAPE: read {path}: {} bytes",
+                s.len()
+            )))
+        }
+        HostileAction::CreateFile(path) => {
+            std::fs::File::create(path)?.write_all(b"escaped")?;
+            Err(Error::internal(format!("ESCAPE: created {path}")))
+        }
+        HostileAction::ConnectTcp(port) => {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", *port))?;
+            s.write_all(b"escaped")?;
+            Err(Error::internal("ESCAPE: connected"))
+        }
+        HostileAction::ExecShell => Err(Error::from(hostile::execve_sh())),
+        HostileAction::Fork => {
+            hostile::fork_and_exit()?;
+            Err(Error::internal("ESCAPE: forked"))
+        }
+        HostileAction::Ptrace(pid) => {
+            hostile::ptrace_attach(*pid)?;
+            Err(Error::internal("ESCAPE: ptrace attached"))
+        }
+        HostileAction::Kill(pid) => {
+            hostile::kill(*pid)?;
+            Err(Error::internal("ESCAPE: signalled"))
+        }
+        HostileAction::Allocate(bytes) => {
+            let n = usize::try_from(*bytes).map_err(|_| Error::overflow("allocation"))?;
+            let mut v: Vec<u8> = Vec::new();
+            v.try_reserve_exact(n).map_err(|_| {
+                Error::resource_exhausted(format!("allocation of {bytes} bytes refused"))
+            })?;
+            // Touch every page.
+            v.resize(n, 1);
+            Err(Error::internal(format!(
+                "ESCAPE: allocated {} bytes",
+                v.len()
+            )))
+        }
+        HostileAction::Spin => {
+            let mut x: u64 = 0;
+            loop {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+        }
+        HostileAction::Abort => hostile::abort(),
+    }
+}

@@ -1,0 +1,356 @@
+//! The raw system calls the sandbox needs that have no safe wrapper in std
+//! or the seccompiler/landlock crates. This is the only module of the crate
+//! allowed to use `unsafe`; every block says why it is sound.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+fn check_long(ret: libc::c_long) -> io::Result<libc::c_long> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+pub fn geteuid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+pub fn getegid() -> u32 {
+    // SAFETY: getegid has no preconditions and cannot fail.
+    unsafe { libc::getegid() }
+}
+
+pub fn getpid() -> i32 {
+    // SAFETY: getpid has no preconditions and cannot fail.
+    unsafe { libc::getpid() }
+}
+
+/// Takes ownership of an inherited descriptor after checking it is open.
+pub fn take_fd(fd: i32) -> io::Result<OwnedFd> {
+    if fd < 3 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "fd must be >= 3",
+        ));
+    }
+    // SAFETY: F_GETFD only queries the descriptor table; no memory is touched.
+    check(unsafe { libc::fcntl(fd, libc::F_GETFD) })?;
+    // SAFETY: the descriptor is open (checked above) and was passed to this
+    // process for it to own; nothing else in the process uses this number.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Makes `fd` survive `exec` in the child started by `cmd` (the supervisor
+/// side of fd passing).
+pub fn keep_fd_on_exec(cmd: &mut Command, fd: i32) {
+    // SAFETY: the closure runs between fork and exec and only calls fcntl,
+    // which is async-signal-safe; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Closes every descriptor >= 3 except `keep`.
+pub fn close_other_fds(keep: i32) -> io::Result<()> {
+    let keep =
+        libc::c_uint::try_from(keep).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
+    // SAFETY: close_range only closes descriptors; ranges are well formed
+    // (checked_sub/checked_add guard the bounds). Descriptors owned by Rust
+    // objects other than `keep` do not exist at this point of worker start.
+    unsafe {
+        if keep > 3 {
+            check_long(libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                keep.saturating_sub(1),
+                0u32,
+            ))?;
+        }
+        check_long(libc::syscall(
+            libc::SYS_close_range,
+            keep.saturating_add(1),
+            u32::MAX,
+            0u32,
+        ))?;
+    }
+    Ok(())
+}
+
+pub fn unshare(flags: libc::c_int) -> io::Result<()> {
+    // SAFETY: unshare takes only flags and touches no memory of ours.
+    check(unsafe { libc::unshare(flags) }).map(|_| ())
+}
+
+/// Drops to `uid`/`gid` with no supplementary groups (all three ids).
+pub fn drop_to(uid: u32, gid: u32) -> io::Result<()> {
+    // SAFETY: setgroups with a null list and size 0 touches no memory;
+    // setresgid/setresuid take plain integers. glibc propagates them to all
+    // threads.
+    unsafe {
+        check(libc::setgroups(0, std::ptr::null()))?;
+        check(libc::setresgid(gid, gid, gid))?;
+        check(libc::setresuid(uid, uid, uid))?;
+    }
+    Ok(())
+}
+
+pub enum Fork {
+    Child,
+    Parent(i32),
+}
+
+/// fork(2). Only called while the process is single-threaded (the worker
+/// calls it before any thread exists; unshare(CLONE_NEWUSER) just succeeded,
+/// which the kernel refuses to multi-threaded processes).
+pub fn fork() -> io::Result<Fork> {
+    // SAFETY: the process is single-threaded here (see above), so the child
+    // inherits no lock held by another thread and may keep running Rust code.
+    let pid = check(unsafe { libc::fork() })?;
+    Ok(if pid == 0 {
+        Fork::Child
+    } else {
+        Fork::Parent(pid)
+    })
+}
+
+/// waitpid(pid) retrying on EINTR; returns the raw status.
+pub fn waitpid(pid: i32) -> io::Result<i32> {
+    let mut status: libc::c_int = 0;
+    loop {
+        // SAFETY: `status` is a valid, writable c_int for the whole call.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r >= 0 {
+            return Ok(status);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// Dies of `sig` (default action, unblocked), or exits 128+sig if that
+/// somehow returns. Used to mirror the confined child's fate.
+pub fn die_of_signal(sig: i32) -> ! {
+    // SAFETY: resetting a disposition to SIG_DFL, unblocking and raising a
+    // signal have no memory-safety preconditions; `set` is a valid sigset.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+        libc::_exit(128i32.saturating_add(sig));
+    }
+}
+
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit never returns and has no preconditions.
+    unsafe { libc::_exit(code) }
+}
+
+fn prctl(option: libc::c_int, arg: libc::c_ulong) -> io::Result<()> {
+    // SAFETY: only called with integer-argument prctl options (no pointers).
+    check(unsafe {
+        libc::prctl(
+            option,
+            arg,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    })
+    .map(|_| ())
+}
+
+pub fn set_pdeathsig_kill() -> io::Result<()> {
+    prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong)
+}
+pub fn set_no_new_privs() -> io::Result<()> {
+    prctl(libc::PR_SET_NO_NEW_PRIVS, 1)
+}
+pub fn set_dumpable(on: bool) -> io::Result<()> {
+    prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on))
+}
+pub fn get_no_new_privs() -> bool {
+    // SAFETY: integer-only prctl query.
+    unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 }
+}
+/// Whether seccomp filtering is available (PR_GET_SECCOMP works).
+pub fn seccomp_available() -> bool {
+    // SAFETY: integer-only prctl query.
+    unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 }
+}
+
+/// The Landlock ABI version, or the errno explaining why there is none.
+pub fn landlock_abi() -> Result<i64, io::Error> {
+    // SAFETY: LANDLOCK_CREATE_RULESET_VERSION (1) with a null attr and size
+    // 0 only queries the ABI version; no memory is passed.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            1u32,
+        )
+    };
+    check_long(r)
+}
+
+pub fn setrlimit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> io::Result<()> {
+    let lim = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: `lim` is a valid rlimit for the duration of the call.
+    check(unsafe { libc::setrlimit(resource, &lim) }).map(|_| ())
+}
+
+fn cstr(s: &str) -> io::Result<CString> {
+    CString::new(s).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+pub fn mount(
+    src: &str,
+    target: &str,
+    fstype: &str,
+    flags: libc::c_ulong,
+    data: &str,
+) -> io::Result<()> {
+    let (src, target, fstype, data) = (cstr(src)?, cstr(target)?, cstr(fstype)?, cstr(data)?);
+    // SAFETY: all pointers are valid NUL-terminated strings that outlive the call.
+    check(unsafe {
+        libc::mount(
+            src.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            flags,
+            data.as_ptr().cast(),
+        )
+    })
+    .map(|_| ())
+}
+
+/// Makes the current directory the root: pivot_root(".", ".") then detaches
+/// the old root stacked on top of it.
+pub fn pivot_to_cwd() -> io::Result<()> {
+    let dot = cstr(".")?;
+    // SAFETY: valid NUL-terminated paths that outlive the calls.
+    unsafe {
+        check_long(libc::syscall(
+            libc::SYS_pivot_root,
+            dot.as_ptr(),
+            dot.as_ptr(),
+        ))?;
+        check(libc::umount2(dot.as_ptr(), libc::MNT_DETACH))?;
+    }
+    Ok(())
+}
+
+/// Probe run in a forked child by `confine::check`: tries each namespace
+/// flag and exits with a bit set of those that worked. Uses raw syscalls
+/// only (async-signal-safe), as the caller may be multi-threaded.
+pub fn probe_namespaces_in_child(flags: &[libc::c_int]) -> io::Result<u32> {
+    // SAFETY: the child only calls unshare and _exit (async-signal-safe),
+    // reads the `flags` slice (valid memory copied with the address space)
+    // and allocates nothing, so forking a multi-threaded process is sound.
+    let pid = check(unsafe { libc::fork() })?;
+    if pid == 0 {
+        let mut bits: i32 = 0;
+        // SAFETY: see above.
+        unsafe {
+            if libc::unshare(libc::CLONE_NEWUSER) == 0 {
+                bits |= 1;
+                let mut i = 0usize;
+                while i < flags.len() && i < 6 {
+                    if let Some(&f) = flags.get(i)
+                        && libc::unshare(f) == 0
+                    {
+                        bits |= 2 << i;
+                    }
+                    i = i.saturating_add(1);
+                }
+            }
+            libc::_exit(bits);
+        }
+    }
+    let status = waitpid(pid)?;
+    if libc::WIFEXITED(status) {
+        u32::try_from(libc::WEXITSTATUS(status))
+            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+    } else {
+        Err(io::Error::other("namespace probe child died"))
+    }
+}
+
+/// Hostile actions for the escape tests: raw syscalls a malicious model
+/// (or a compromised parser) would try.
+#[cfg(feature = "hostile-tests")]
+pub mod hostile {
+    use super::*;
+
+    /// fork(2); the child exits at once. Returns the child's pid.
+    pub fn fork_and_exit() -> io::Result<i32> {
+        // SAFETY: the child only calls _exit.
+        let pid = check(unsafe { libc::fork() })?;
+        if pid == 0 {
+            // SAFETY: _exit is async-signal-safe.
+            unsafe { libc::_exit(0) }
+        }
+        Ok(pid)
+    }
+
+    pub fn execve_sh() -> io::Error {
+        let sh = c"/bin/sh";
+        let argv = [sh.as_ptr(), std::ptr::null()];
+        let envp = [std::ptr::null::<libc::c_char>()];
+        // SAFETY: argv and envp are NULL-terminated arrays of valid C strings
+        // that outlive the call.
+        unsafe { libc::execve(sh.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+        io::Error::last_os_error()
+    }
+
+    pub fn ptrace_attach(pid: i32) -> io::Result<()> {
+        // SAFETY: PTRACE_ATTACH takes no pointers.
+        check_long(unsafe {
+            libc::ptrace(
+                libc::PTRACE_ATTACH,
+                pid,
+                std::ptr::null_mut::<libc::c_void>(),
+                std::ptr::null_mut::<libc::c_void>(),
+            )
+        })
+        .map(|_| ())
+    }
+
+    pub fn kill(pid: i32) -> io::Result<()> {
+        // SAFETY: kill takes plain integers.
+        check(unsafe { libc::kill(pid, libc::SIGKILL) }).map(|_| ())
+    }
+
+    pub fn abort() -> ! {
+        std::process::abort()
+    }
+}

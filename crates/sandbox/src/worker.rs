@@ -1,0 +1,253 @@
+//! The worker side: confinement first, then serve Load / Run / Shutdown
+//! frames until the supervisor closes the channel.
+
+use std::io::{BufReader, BufWriter};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::process::ExitCode;
+
+use ward_tensor::{Error, Result, Tensor};
+
+use crate::confine::{self, ConfineOptions, Layers, Mode};
+use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message};
+use crate::sys;
+
+/// What the embedding (the `ward` CLI) implements: parse and run models.
+/// Everything here runs inside the sandbox.
+pub trait Handler {
+    /// Called after the namespaces are entered and before the filesystem,
+    /// Landlock and seccomp are locked: read what must be read from /sys or
+    /// /proc and start thread pools here (rayon spawns threads lazily; build
+    /// the pool and make every thread run once). Default: nothing.
+    fn prepare(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn load(&mut self, req: LoadRequest) -> Result<LoadReply>;
+    fn run(&mut self, inputs: Vec<(String, Tensor)>) -> Result<Vec<(String, Tensor)>>;
+}
+
+/// Exit status when confinement failed in strict mode.
+pub const EXIT_CONFINEMENT_FAILED: u8 = 78;
+/// Exit status for bad command-line arguments.
+pub const EXIT_USAGE: u8 = 64;
+
+/// Parsed worker command line: `--fd N --mode M [--uid U --gid G]
+/// [--memory-bytes B] [--cpu-seconds S]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerArgs {
+    pub fd: i32,
+    pub confine: ConfineOptions,
+}
+
+impl WorkerArgs {
+    pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<WorkerArgs> {
+        let mut fd = None;
+        let mut confine = ConfineOptions::default();
+        let mut it = args.into_iter();
+        while let Some(flag) = it.next() {
+            let mut value = || {
+                it.next()
+                    .ok_or_else(|| Error::invalid_argument(format!("worker: {flag} needs a value")))
+            };
+            let num = |v: String| {
+                v.parse::<u64>()
+                    .map_err(|_| Error::invalid_argument(format!("worker: bad number '{v}'")))
+            };
+            match flag.as_str() {
+                "--fd" => {
+                    let v = value()?;
+                    fd = Some(
+                        v.parse::<i32>()
+                            .map_err(|_| Error::invalid_argument("worker: bad --fd"))?,
+                    );
+                }
+                "--mode" => {
+                    let v = value()?;
+                    confine.mode = Mode::parse(&v).ok_or_else(|| {
+                        Error::invalid_argument(format!("worker: bad mode '{v}'"))
+                    })?;
+                }
+                "--uid" => {
+                    confine.user.0 =
+                        u32::try_from(num(value()?)?).map_err(|_| Error::invalid_argument("uid"))?
+                }
+                "--gid" => {
+                    confine.user.1 =
+                        u32::try_from(num(value()?)?).map_err(|_| Error::invalid_argument("gid"))?
+                }
+                "--memory-bytes" => confine.memory_bytes = num(value()?)?,
+                "--cpu-seconds" => confine.cpu_seconds = num(value()?)?,
+                other => {
+                    return Err(Error::invalid_argument(format!(
+                        "worker: unknown argument '{other}'"
+                    )));
+                }
+            }
+        }
+        let fd = fd.ok_or_else(|| Error::invalid_argument("worker: --fd is required"))?;
+        Ok(WorkerArgs { fd, confine })
+    }
+}
+
+/// Entry point with default options (uid/gid 65534, no memory or CPU limit).
+pub fn worker_main(fd: i32, mode: Mode, handler: &mut dyn Handler) -> ExitCode {
+    let confine = ConfineOptions {
+        mode,
+        ..ConfineOptions::default()
+    };
+    worker_main_with(&WorkerArgs { fd, confine }, handler)
+}
+
+/// Entry point for the hidden `__worker` subcommand: parses the arguments the
+/// supervisor appended and serves.
+pub fn worker_main_from_args<I: IntoIterator<Item = String>>(
+    args: I,
+    handler: &mut dyn Handler,
+) -> ExitCode {
+    match WorkerArgs::parse(args) {
+        Ok(a) => worker_main_with(&a, handler),
+        Err(e) => {
+            eprintln!("ward-sandbox worker: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCode {
+    let fd = args.fd;
+    let opts = &args.confine;
+    // Phase 1 before the descriptor becomes a Rust object: the outer process
+    // forked here never returns from enter_namespaces.
+    let entered = if opts.mode == Mode::Off {
+        eprintln!("ward-sandbox worker: WARNING: sandbox mode is off; model code runs unconfined");
+        Ok((Layers(0), Vec::new()))
+    } else {
+        confine::enter_namespaces(opts, fd)
+    };
+    let owned = match sys::take_fd(fd) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("ward-sandbox worker: bad --fd {fd}: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let stream = UnixStream::from(owned);
+    let mut writer = match stream.try_clone() {
+        Ok(s) => BufWriter::new(s),
+        Err(e) => {
+            eprintln!("ward-sandbox worker: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let max = DEFAULT_MAX_FRAME;
+    let fail = |writer: &mut BufWriter<UnixStream>, e: Error| {
+        let _ = protocol::write_frame(
+            writer,
+            &Message::Error {
+                code: e.code(),
+                message: e.to_string(),
+            },
+            max,
+        );
+        eprintln!("ward-sandbox worker: {e}");
+        ExitCode::from(EXIT_CONFINEMENT_FAILED)
+    };
+    let (layers, mut notes) = match entered {
+        Ok(x) => x,
+        Err(e) => return fail(&mut writer, e),
+    };
+    if let Err(e) = handler.prepare() {
+        return fail(
+            &mut writer,
+            e.with(ward_tensor::Frame::Note("worker prepare hook".into())),
+        );
+    }
+    let layers = if opts.mode == Mode::Off {
+        layers
+    } else {
+        match confine::lock_down(opts, layers, &mut notes) {
+            Ok(l) => l,
+            Err(e) => return fail(&mut writer, e),
+        }
+    };
+    let _ = stream.as_raw_fd();
+    if opts.mode == Mode::BestEffort && !notes.is_empty() {
+        eprintln!(
+            "ward-sandbox worker: best-effort sandbox, layers off: {}",
+            notes.join("; ")
+        );
+    }
+    if protocol::write_frame(&mut writer, &Message::Started(layers.0), max).is_err() {
+        return ExitCode::from(EXIT_USAGE);
+    }
+    serve(BufReader::new(stream), writer, handler, max)
+}
+
+fn serve(
+    mut reader: BufReader<UnixStream>,
+    mut writer: BufWriter<UnixStream>,
+    handler: &mut dyn Handler,
+    max: u32,
+) -> ExitCode {
+    loop {
+        let msg = match protocol::read_frame(&mut reader, max) {
+            Ok(Some(m)) => m,
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(e) => {
+                // A malformed frame leaves the stream out of sync: report and stop.
+                let _ = protocol::write_frame(&mut writer, &error_msg(&e), max);
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        let reply = match msg {
+            Message::Load(req) => match handler.load(req) {
+                Ok(r) => Message::Ready(r),
+                Err(e) => error_msg(&e),
+            },
+            Message::Run(inputs) => match handler.run(inputs) {
+                Ok(o) => Message::Outputs(o),
+                Err(e) => error_msg(&e),
+            },
+            Message::Shutdown => return ExitCode::SUCCESS,
+            #[cfg(feature = "hostile-tests")]
+            Message::Hostile(action) => match crate::hostile::perform(&action) {
+                Ok(()) => Message::Outputs(Vec::new()),
+                Err(e) => error_msg(&e),
+            },
+            other => error_msg(&Error::invalid_argument(format!(
+                "worker: unexpected message {}",
+                message_name(&other)
+            ))),
+        };
+        let reply = match protocol::write_frame(&mut writer, &reply, max) {
+            Err(e) if e.code() == ward_tensor::Code::ResourceExhausted => {
+                protocol::write_frame(&mut writer, &error_msg(&e), max)
+            }
+            r => r,
+        };
+        if reply.is_err() {
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+}
+
+fn error_msg(e: &Error) -> Message {
+    Message::Error {
+        code: e.code(),
+        message: e.to_string(),
+    }
+}
+
+pub(crate) fn message_name(m: &Message) -> &'static str {
+    match m {
+        Message::Started(_) => "Started",
+        Message::Load(_) => "Load",
+        Message::Ready(_) => "Ready",
+        Message::Run(_) => "Run",
+        Message::Outputs(_) => "Outputs",
+        Message::Error { .. } => "Error",
+        Message::Shutdown => "Shutdown",
+        #[cfg(feature = "hostile-tests")]
+        Message::Hostile(_) => "Hostile",
+    }
+}

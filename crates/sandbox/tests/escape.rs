@@ -1,0 +1,297 @@
+//! Escape tests: a hostile worker tries to break out; every attempt must be
+//! blocked or contained, end in a typed error, and leave the sandbox able to
+//! serve an echo run afterwards. Run as root:
+//! `cargo test -p ward-sandbox --all-features`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ward_sandbox::{
+    HostileAction, Layer, LoadRequest, Message, Mode, ModelKind, SandboxConfig, Worker,
+    WorkerLimits, check,
+};
+use ward_tensor::{Code, Shape, Tensor};
+
+const EXE: &str = env!("CARGO_BIN_EXE_ward-sandbox-test-worker");
+const T: Duration = Duration::from_secs(10);
+
+/// Strict if this machine supports every layer, else best effort.
+fn mode() -> Mode {
+    if check().strict_ok() {
+        Mode::Strict
+    } else {
+        Mode::BestEffort
+    }
+}
+
+fn config(mode: Mode) -> SandboxConfig {
+    let mut c = SandboxConfig::new(EXE, vec![]);
+    c.mode = mode;
+    c.memory_bytes = 1 << 30;
+    c.cpu_seconds = 30;
+    c
+}
+
+fn load_req() -> LoadRequest {
+    LoadRequest {
+        files: vec![("model.pb".into(), vec![1, 2, 3])],
+        kind: ModelKind::GraphDef {
+            path: "model.pb".into(),
+            outputs: vec!["y".into()],
+        },
+        policy_toml: String::new(),
+        limits: WorkerLimits {
+            memory_bytes: 1 << 28,
+            timeout_ms: 1000,
+            max_loop_iterations: 1000,
+            threads: 1,
+        },
+    }
+}
+
+fn tensor() -> Tensor {
+    Tensor::from_vec(
+        Shape::new(vec![2, 3]).unwrap(),
+        vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0],
+        None,
+    )
+    .unwrap()
+}
+
+fn echo_ok(w: &mut Worker) {
+    let out = w.run(vec![("x".into(), tensor())], T).expect("echo run");
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].1.as_slice::<f32>().unwrap(),
+        tensor().as_slice::<f32>().unwrap()
+    );
+}
+
+fn spawn() -> Worker {
+    let mut w = Worker::spawn(&config(mode())).expect("spawn worker");
+    w.load(load_req(), T).expect("load");
+    w
+}
+
+/// Runs one hostile action and returns the error; then checks that the
+/// sandbox still serves (the same worker if it survived, else a new one).
+fn attempt(action: HostileAction, timeout: Duration) -> ward_tensor::Error {
+    let mut w = spawn();
+    let err = w
+        .request(&Message::Hostile(action.clone()), timeout, "hostile")
+        .expect_err("hostile action must fail");
+    assert!(
+        !err.to_string().contains("ESCAPE"),
+        "{action:?} escaped: {err}"
+    );
+    if w.is_alive() {
+        echo_ok(&mut w);
+    } else {
+        let mut fresh = spawn();
+        echo_ok(&mut fresh);
+    }
+    eprintln!("{action:?} -> {:?}: {err}", err.code());
+    err
+}
+
+#[test]
+fn machine_report() {
+    let r = check();
+    eprintln!("{r}");
+    let w = Worker::spawn(&config(mode())).unwrap();
+    eprintln!("active layers: {}", w.layers());
+    // Seccomp, namespaces and the empty root are what the escape tests
+    // rely on; they must be on here.
+    for l in [
+        Layer::Seccomp,
+        Layer::UserNs,
+        Layer::PidNs,
+        Layer::NetNs,
+        Layer::MountNs,
+        Layer::EmptyRoot,
+        Layer::NoNewPrivs,
+    ] {
+        assert!(w.layers().contains(l), "layer {l:?} is off");
+    }
+}
+
+#[test]
+fn strict_mode_fails_cleanly_or_starts_fully() {
+    let r = check();
+    match Worker::spawn(&config(Mode::Strict)) {
+        Ok(w) => {
+            assert!(
+                r.strict_ok(),
+                "strict started although check() reports missing layers"
+            );
+            assert_eq!(w.layers().missing(), Vec::<Layer>::new());
+        }
+        Err(e) => {
+            assert!(!r.strict_ok());
+            assert_eq!(e.code(), Code::FailedPrecondition, "{e}");
+            let missing = r.missing.first().unwrap().0.name();
+            assert!(e.to_string().contains("strict sandbox: layer"), "{e}");
+            eprintln!("strict refused (check says {missing} missing): {e}");
+        }
+    }
+}
+
+#[test]
+fn echo_roundtrip() {
+    let mut w = spawn();
+    echo_ok(&mut w);
+}
+
+#[test]
+fn cannot_read_files() {
+    let err = attempt(HostileAction::ReadFile("/etc/hostname".into()), T);
+    assert!(
+        matches!(err.code(), Code::PermissionDenied | Code::NotFound),
+        "{err}"
+    );
+    let err = attempt(HostileAction::ReadFile("/proc/1/environ".into()), T);
+    assert!(
+        matches!(err.code(), Code::PermissionDenied | Code::NotFound),
+        "{err}"
+    );
+}
+
+#[test]
+fn cannot_create_files() {
+    let path = format!("/tmp/ward-sandbox-escape-{}", std::process::id());
+    let _ = std::fs::remove_file(&path);
+    let err = attempt(HostileAction::CreateFile(path.clone()), T);
+    assert!(
+        matches!(err.code(), Code::PermissionDenied | Code::NotFound),
+        "{err}"
+    );
+    assert!(!Path::new(&path).exists(), "file was created");
+}
+
+#[test]
+fn cannot_connect() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let err = attempt(HostileAction::ConnectTcp(port), T);
+    assert!(
+        matches!(err.code(), Code::PermissionDenied | Code::Internal),
+        "{err}"
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(listener.accept().is_err(), "the listener saw a connection");
+}
+
+#[test]
+fn cannot_exec() {
+    let err = attempt(HostileAction::ExecShell, T);
+    assert_eq!(err.code(), Code::PermissionDenied, "{err}");
+}
+
+#[test]
+fn cannot_fork() {
+    let err = attempt(HostileAction::Fork, T);
+    assert_eq!(err.code(), Code::PermissionDenied, "{err}");
+}
+
+#[test]
+fn cannot_ptrace_or_signal_the_parent() {
+    let me = i32::try_from(std::process::id()).unwrap();
+    let err = attempt(HostileAction::Ptrace(me), T);
+    assert!(
+        matches!(err.code(), Code::PermissionDenied | Code::NotFound),
+        "{err}"
+    );
+    let err = attempt(HostileAction::Kill(me), T);
+    assert!(
+        matches!(err.code(), Code::PermissionDenied | Code::NotFound),
+        "{err}"
+    );
+    // We are still alive to assert this.
+}
+
+#[test]
+fn huge_allocation_is_contained() {
+    let err = attempt(HostileAction::Allocate(64 << 30), T);
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err}");
+}
+
+#[test]
+fn spinning_hits_the_deadline() {
+    let start = Instant::now();
+    let err = attempt(HostileAction::Spin, Duration::from_millis(500));
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err}");
+    assert!(start.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
+fn abort_is_a_clean_error() {
+    let err = attempt(HostileAction::Abort, T);
+    assert_eq!(err.code(), Code::Internal, "{err}");
+}
+
+#[test]
+fn cpu_rlimit_kills_a_spinner() {
+    let mut c = config(mode());
+    c.cpu_seconds = 1;
+    let mut w = Worker::spawn(&c).unwrap();
+    let err = w
+        .request(&Message::Hostile(HostileAction::Spin), T, "hostile")
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err}");
+}
+
+#[test]
+fn supervisor_restarts_and_reloads() {
+    let mut s = ward_sandbox::Supervisor::new(config(mode()), ward_sandbox::Backoff::default());
+    s.load(load_req(), T).unwrap();
+    s.run(vec![("x".into(), tensor())], T).unwrap();
+    let err = s.run(vec![], T).map(|_| ());
+    assert!(err.is_ok());
+    // Kill the worker from outside; the next run respawns and reloads.
+    let pid = s.worker().unwrap().pid();
+    std::process::Command::new("kill")
+        .arg("-9")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    let e = s.run(vec![("x".into(), tensor())], T).unwrap_err();
+    assert_eq!(e.code(), Code::ResourceExhausted, "{e}");
+    let out = s.run(vec![("x".into(), tensor())], T).unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(s.restarts(), 1);
+}
+
+/// Prints spawn-to-ready and per-run overhead (echo of a small tensor).
+#[test]
+fn timings() {
+    let mut starts = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        let w = Worker::spawn(&config(mode())).unwrap();
+        starts.push(t.elapsed());
+        drop(w);
+    }
+    starts.sort();
+    let mut w = spawn();
+    let n = 1000;
+    let t = Instant::now();
+    for _ in 0..n {
+        w.run(vec![("x".into(), tensor())], T).unwrap();
+    }
+    let per = t.elapsed() / n;
+    eprintln!(
+        "TIMING spawn-to-ready median {:?} (min {:?}, max {:?}); echo round-trip of a 2x3 f32 tensor {:?}",
+        starts[starts.len() / 2],
+        starts[0],
+        starts[starts.len() - 1],
+        per
+    );
+}
