@@ -20,6 +20,7 @@ macro_rules! note {
 }
 
 mod args;
+mod bench;
 mod inputs;
 mod run;
 mod scan;
@@ -59,6 +60,9 @@ enum Command {
     /// input-steerable control flow, input-controlled sizes, loops and paths.
     /// Exit codes: 0 clean, 1 findings, 2 usage error, 3 the scan could not complete.
     Scan(scan::ScanArgs),
+    /// Measure a model's steady-state latency, throughput, load time and peak memory
+    /// (random inputs matching the signature unless given).
+    Bench(bench::BenchArgs),
 }
 
 /// An error from the command line itself (exit 2) or from the model,
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
         Command::Show(a) => show::show(&a),
         Command::Run(a) => run::run(&a),
         Command::Scan(a) => return scan::run(&a),
+        Command::Bench(a) => bench::bench(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,8 +11,9 @@ use ward_tensor::npy::{read_file_capped, write_npy};
 use ward_tensor::{Budget, DType, Error, Frame, Limits, ResultExt, Tensor};
 use ward_tf::saved_model::{SavedModelLimits, load_saved_model};
 
+/// What to load and how: shared by `run` and `bench`.
 #[derive(clap::Args)]
-pub struct RunArgs {
+pub struct ModelArgs {
     /// SavedModel directory.
     #[arg(long, conflicts_with = "graph")]
     pub dir: Option<PathBuf>,
@@ -34,12 +35,6 @@ pub struct RunArgs {
     /// Tensors to fetch, comma-separated (required with --graph), e.g. 'Identity:0'. With --dir every signature output is written.
     #[arg(long)]
     pub outputs: Option<String>,
-    /// Directory for the outputs, one .npy per output.
-    #[arg(long)]
-    pub outdir: PathBuf,
-    /// Replace output files that already exist.
-    #[arg(long)]
-    pub overwrite: bool,
     /// Memory budget for the model's constants, inputs and the run.
     #[arg(long, default_value = "4GiB", value_parser = parse_bytes)]
     pub memory_limit: u64,
@@ -61,99 +56,144 @@ pub struct RunArgs {
     pub policy: Option<PathBuf>,
 }
 
+#[derive(clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Directory for the outputs, one .npy per output.
+    #[arg(long)]
+    pub outdir: PathBuf,
+    /// Replace output files that already exist.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let file_inputs = args
+    let m = &args.model;
+    // Usage errors first, before any model byte is read.
+    let file_inputs = m
         .inputs
         .as_deref()
         .map(parse_file_inputs)
         .transpose()?
         .unwrap_or_default();
-    let expr_inputs = args
+    let expr_inputs = m
         .input_exprs
         .as_deref()
         .map(parse_expr_inputs)
         .transpose()?
         .unwrap_or_default();
-    let budget = Budget::new(&Limits {
-        memory_bytes: args.memory_limit,
-        timeout: Some(args.timeout),
-        max_loop_iterations: args.max_loop_iterations,
-    });
-    let policy = crate::scan::load_policy(args.policy.as_deref()).map_err(Failure::Usage)?;
-    gate(args, &policy)?;
-    let prepared = match (&args.graph, &args.dir) {
-        (Some(graph), None) => prepare_graph(args, graph, &budget)?,
-        (None, Some(dir)) => prepare_saved_model(args, dir, &budget)?,
-        _ => {
-            return Err(Failure::Usage(
-                "give either --dir DIR (SavedModel) or --graph FILE.pb".into(),
-            ));
-        }
-    };
-    let exe = Executable::new(
-        prepared.model,
-        ward_ops::registry(),
-        &ExecOptions {
-            threads: args.threads,
-            ..Default::default()
-        },
-    )?;
-
+    let budget = m.budget();
+    let session = Session::open(m, &budget)?;
     let mut feeds: Vec<(ValueRef, Tensor)> = Vec::new();
-    let lookup = |key: &str| -> ward_tensor::Result<&Input> {
-        prepared
-            .inputs
-            .iter()
-            .find(|i| i.key == key)
-            .ok_or_else(|| {
-                let known: Vec<&str> = prepared.inputs.iter().map(|i| i.key.as_str()).collect();
-                Error::not_found(format!(
-                    "the model has no input '{key}' (inputs: {})",
-                    known.join(", ")
-                ))
-            })
-    };
     for input in &file_inputs {
-        let target = lookup(&input.key)?;
-        let tensor = read_file_input(input, args.memory_limit, &budget)?;
+        let target = session.input(&input.key)?;
+        let tensor = read_file_input(input, m.memory_limit, &budget)?;
         feeds.push((target.value, check_feed(target, tensor)?));
     }
     for (key, literal) in &expr_inputs {
-        let target = lookup(key)?;
+        let target = session.input(key)?;
         let tensor = literal_tensor(literal, target.dtype, &budget)
             .map_err(|e| e.with(Frame::Note(format!("input '{key}'"))))?;
         feeds.push((target.value, check_feed(target, tensor)?));
     }
-    for input in &prepared.inputs {
-        if input.required && !feeds.iter().any(|(v, _)| *v == input.value) {
-            return Err(Error::invalid_argument(format!(
-                "no value given for input '{}'",
-                input.key
-            ))
-            .into());
-        }
-    }
-    let fetches = prepared.outputs.iter().map(|(_, v)| *v).collect();
-    let results = exe.run(
-        &budget,
-        RunRequest {
-            feeds,
-            fetches,
-            targets: Vec::new(),
-        },
-    )?;
-    let names: Vec<&str> = prepared.outputs.iter().map(|(k, _)| k.as_str()).collect();
+    let results = session.run(&budget, feeds)?;
+    let names: Vec<&str> = session.outputs.iter().map(|(k, _)| k.as_str()).collect();
     write_outputs(args, &names, &results)
 }
 
+impl ModelArgs {
+    /// The budget for one model load and run.
+    pub fn budget(&self) -> Budget {
+        Budget::new(&Limits {
+            memory_bytes: self.memory_limit,
+            timeout: Some(self.timeout),
+            max_loop_iterations: self.max_loop_iterations,
+        })
+    }
+}
+
+/// A model loaded, scanned and compiled, ready to run.
+pub struct Session {
+    exe: Executable,
+    pub inputs: Vec<Input>,
+    /// Output file key and value.
+    pub outputs: Vec<(String, ValueRef)>,
+}
+
+impl Session {
+    /// Scans (refusing what the policy denies), loads and compiles.
+    pub fn open(m: &ModelArgs, budget: &Budget) -> Result<Session, Failure> {
+        let policy = crate::scan::load_policy(m.policy.as_deref()).map_err(Failure::Usage)?;
+        gate(m, &policy)?;
+        let prepared = match (&m.graph, &m.dir) {
+            (Some(graph), None) => prepare_graph(m, graph, budget)?,
+            (None, Some(dir)) => prepare_saved_model(m, dir, budget)?,
+            _ => {
+                return Err(Failure::Usage(
+                    "give either --dir DIR (SavedModel) or --graph FILE.pb".into(),
+                ));
+            }
+        };
+        let exe = Executable::new(
+            prepared.model,
+            ward_ops::registry(),
+            &ExecOptions {
+                threads: m.threads,
+                ..Default::default()
+            },
+        )?;
+        Ok(Session {
+            exe,
+            inputs: prepared.inputs,
+            outputs: prepared.outputs,
+        })
+    }
+
+    pub fn input(&self, key: &str) -> ward_tensor::Result<&Input> {
+        self.inputs.iter().find(|i| i.key == key).ok_or_else(|| {
+            let known: Vec<&str> = self.inputs.iter().map(|i| i.key.as_str()).collect();
+            Error::not_found(format!(
+                "the model has no input '{key}' (inputs: {})",
+                known.join(", ")
+            ))
+        })
+    }
+
+    /// Runs once; every required input must be fed.
+    pub fn run(
+        &self,
+        budget: &Budget,
+        feeds: Vec<(ValueRef, Tensor)>,
+    ) -> ward_tensor::Result<Vec<Tensor>> {
+        for input in &self.inputs {
+            if input.required && !feeds.iter().any(|(v, _)| *v == input.value) {
+                return Err(Error::invalid_argument(format!(
+                    "no value given for input '{}'",
+                    input.key
+                )));
+            }
+        }
+        let fetches = self.outputs.iter().map(|(_, v)| *v).collect();
+        self.exe.run(
+            budget,
+            RunRequest {
+                feeds,
+                fetches,
+                targets: Vec::new(),
+            },
+        )
+    }
+}
+
 /// An input the run can feed.
-struct Input {
-    key: String,
-    value: ValueRef,
-    dtype: DType,
-    shape: PartialShape,
+pub struct Input {
+    pub key: String,
+    pub value: ValueRef,
+    pub dtype: DType,
+    pub shape: PartialShape,
     /// Signature inputs must be fed; a frozen graph's placeholders only if used.
-    required: bool,
+    pub required: bool,
 }
 
 struct Prepared {
@@ -164,7 +204,7 @@ struct Prepared {
 }
 
 fn prepare_graph(
-    args: &RunArgs,
+    args: &ModelArgs,
     path: &std::path::Path,
     budget: &Budget,
 ) -> Result<Prepared, Failure> {
@@ -237,7 +277,7 @@ fn prepare_graph(
     })
 }
 
-fn file_or_expr_uses_bare_name(args: &RunArgs, key: &str) -> bool {
+fn file_or_expr_uses_bare_name(args: &ModelArgs, key: &str) -> bool {
     let bare = key.trim_end_matches(":0");
     [&args.inputs, &args.input_exprs]
         .iter()
@@ -250,7 +290,7 @@ fn file_or_expr_uses_bare_name(args: &RunArgs, key: &str) -> bool {
 }
 
 fn prepare_saved_model(
-    args: &RunArgs,
+    args: &ModelArgs,
     dir: &std::path::Path,
     budget: &Budget,
 ) -> Result<Prepared, Failure> {
@@ -346,7 +386,7 @@ fn write_outputs(args: &RunArgs, names: &[&str], results: &[Tensor]) -> Result<(
 /// The scan `ward scan` would run, restricted to what this run executes:
 /// the chosen signature (init ops are never run by ward) or the fetched
 /// tensors. Failing findings refuse the run.
-fn gate(args: &RunArgs, policy: &ward_audit::Policy) -> Result<(), Failure> {
+fn gate(args: &ModelArgs, policy: &ward_audit::Policy) -> Result<(), Failure> {
     let limits = ward_audit::ScanLimits {
         max_model_bytes: args.max_model_bytes,
         memory_bytes: args.memory_limit,

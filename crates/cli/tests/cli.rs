@@ -573,3 +573,44 @@ fn run_applies_the_scan_policy_first() {
     ]);
     assert_model_error(&out, "PermissionDenied");
 }
+
+#[test]
+fn bench_reports_latency_as_json() {
+    let out = ward(&[
+        "bench",
+        "--dir",
+        p(&fixture("mlp/saved_model")),
+        "--iterations",
+        "5",
+        "--warmup",
+        "1",
+        "--format",
+        "json",
+        "--threads",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for key in [
+        "\"median_ms\"",
+        "\"p10_ms\"",
+        "\"p90_ms\"",
+        "\"min_ms\"",
+        "\"load_ms\"",
+        "\"peak_rss_bytes\"",
+    ] {
+        assert!(text.contains(key), "{key} missing in {text}");
+    }
+    assert_eq!(
+        ward(&[
+            "bench",
+            "--dir",
+            p(&fixture("mlp/saved_model")),
+            "--iterations",
+            "0"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}

@@ -1,0 +1,210 @@
+//! `ward bench`: steady-state latency, throughput, load time and peak
+//! memory of one model, like TF's benchmark_model or onnxruntime_perf_test.
+
+use crate::Failure;
+use crate::inputs::{literal_tensor, parse_expr_inputs, parse_file_inputs, read_file_input};
+use crate::run::{Input, ModelArgs, Session};
+use std::time::Instant;
+use ward_graph::ValueRef;
+use ward_tensor::{Budget, DType, Error, Shape, Tensor};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Untimed runs before measuring.
+    #[arg(long, default_value_t = 10)]
+    pub warmup: usize,
+    /// Timed runs.
+    #[arg(long, default_value_t = 50)]
+    pub iterations: usize,
+    /// Size for input dims the signature leaves unknown (e.g. the batch).
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::scan::Format,
+}
+
+/// Deterministic pseudo-random numbers for generated inputs (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let v = (self.next() >> 11) as f64;
+        v / 9_007_199_254_740_992.0
+    }
+}
+
+/// Random values matching an input's dtype and shape: floats in [-1, 1),
+/// integers in [0, 10) (valid as token ids and indices of small tables).
+fn random_input(
+    input: &Input,
+    batch: usize,
+    rng: &mut Rng,
+    budget: &Budget,
+) -> ward_tensor::Result<Tensor> {
+    let dims: Vec<usize> = match input.shape.dims() {
+        Some(dims) => dims.iter().map(|d| d.unwrap_or(batch)).collect(),
+        None => vec![batch],
+    };
+    let shape = Shape::new(dims)?;
+    let n = shape.num_elements()?;
+    let values: Vec<f64> = (0..n)
+        .map(|_| {
+            if input.dtype.is_float() {
+                rng.unit() * 2.0 - 1.0
+            } else {
+                (rng.unit() * 10.0).floor()
+            }
+        })
+        .collect();
+    if input.dtype == DType::String {
+        return Err(Error::unimplemented(format!(
+            "cannot generate string input '{}'",
+            input.key
+        )));
+    }
+    ward_ops::util::cast::from_f64_values(budget, input.dtype, shape, &values)
+}
+
+/// Peak resident set size of this process (VmHWM), in bytes.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let index = ((sorted.len().saturating_sub(1)) as f64 * p).round() as usize;
+    sorted.get(index).copied().unwrap_or(f64::NAN)
+}
+
+pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
+    let start = Instant::now();
+    let m = &args.model;
+    if args.iterations == 0 {
+        return Err(Failure::Usage("--iterations must be at least 1".into()));
+    }
+    let file_inputs = m
+        .inputs
+        .as_deref()
+        .map(parse_file_inputs)
+        .transpose()?
+        .unwrap_or_default();
+    let expr_inputs = m
+        .input_exprs
+        .as_deref()
+        .map(parse_expr_inputs)
+        .transpose()?
+        .unwrap_or_default();
+    let load_budget = m.budget();
+    let session = Session::open(m, &load_budget)?;
+    let mut feeds: Vec<(ValueRef, Tensor)> = Vec::new();
+    for input in &file_inputs {
+        let target = session.input(&input.key)?;
+        feeds.push((
+            target.value,
+            read_file_input(input, m.memory_limit, &load_budget)?,
+        ));
+    }
+    for (key, literal) in &expr_inputs {
+        let target = session.input(key)?;
+        feeds.push((
+            target.value,
+            literal_tensor(literal, target.dtype, &load_budget)?,
+        ));
+    }
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for input in &session.inputs {
+        if !feeds.iter().any(|(v, _)| *v == input.value) {
+            feeds.push((
+                input.value,
+                random_input(input, args.batch, &mut rng, &load_budget)?,
+            ));
+        }
+    }
+    // Each run gets a fresh budget (deadline, memory) like a request would.
+    let run_once = || session.run(&m.budget(), feeds.clone());
+    run_once()?;
+    let load_ms = start.elapsed().as_secs_f64() * 1e3;
+    for _ in 0..args.warmup {
+        run_once()?;
+    }
+    let mut times = Vec::with_capacity(args.iterations);
+    let timed = Instant::now();
+    for _ in 0..args.iterations {
+        let t = Instant::now();
+        run_once()?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let total_s = timed.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+    #[allow(clippy::cast_precision_loss)]
+    let throughput = args.iterations as f64 / total_s.max(1e-12);
+    let peak = peak_rss_bytes();
+    let (median, p10, p90, min) = (
+        percentile(&times, 0.5),
+        percentile(&times, 0.1),
+        percentile(&times, 0.9),
+        times.first().copied().unwrap_or(f64::NAN),
+    );
+    let model = m
+        .dir
+        .as_ref()
+        .or(m.graph.as_ref())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let threads = if m.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        m.threads
+    };
+    match args.format {
+        crate::scan::Format::Json | crate::scan::Format::Sarif => {
+            say!(
+                "{{\"model\": {model:?}, \"threads\": {threads}, \"warmup\": {}, \"iterations\": {}, \"median_ms\": {median:.4}, \"p10_ms\": {p10:.4}, \"p90_ms\": {p90:.4}, \"min_ms\": {min:.4}, \"throughput_per_s\": {throughput:.2}, \"load_ms\": {load_ms:.2}, \"peak_rss_bytes\": {}}}",
+                args.warmup,
+                args.iterations,
+                peak.map_or("null".to_string(), |p| p.to_string())
+            );
+        }
+        crate::scan::Format::Text => {
+            say!(
+                "model: {model} ({threads} thread(s), {} warm-up, {} timed runs)",
+                args.warmup,
+                args.iterations
+            );
+            say!(
+                "latency: median {median:.3} ms, p10 {p10:.3} ms, p90 {p90:.3} ms, min {min:.3} ms"
+            );
+            say!("throughput: {throughput:.1} runs/s");
+            say!("load to first output: {load_ms:.1} ms");
+            say!(
+                "peak RSS: {}",
+                peak.map_or("unknown".to_string(), |p| format!(
+                    "{:.1} MiB",
+                    p as f64 / 1048576.0
+                ))
+            );
+        }
+    }
+    Ok(())
+}
