@@ -222,10 +222,13 @@ pub(crate) fn enter_namespaces(opts: &ConfineOptions, sock: i32) -> Result<(Laye
     let (uid, gid) = opts.user;
     let was_root = sys::geteuid() == 0;
     if was_root {
-        a.step(
-            Layer::UidDrop,
-            sys::drop_to(uid, gid).map_err(|e| io_msg(&format!("drop to {uid}:{gid}"), e)),
-        )?;
+        let drop = if uid == 0 || gid == 0 || uid == u32::MAX || gid == u32::MAX {
+            // 0 is no drop; -1 means "unchanged" to setresuid.
+            Err(format!("{uid}:{gid} is not an unprivileged uid:gid"))
+        } else {
+            sys::drop_to(uid, gid).map_err(|e| io_msg(&format!("drop to {uid}:{gid}"), e))
+        };
+        a.step(Layer::UidDrop, drop)?;
         // setuid made us non-dumpable, which would make /proc/self/*_map
         // root-owned; the maps are written just below, dumpable goes off later.
         let _ = sys::set_dumpable(true);
@@ -448,6 +451,10 @@ pub fn allowed_syscalls() -> Vec<(i64, &'static str)> {
         (libc::SYS_restart_syscall, "restarting interrupted sleeps"),
         (libc::SYS_shutdown, "closing the IPC socket"),
         (
+            libc::SYS_getcwd,
+            "std's panic hook shortens source paths (the root is empty)",
+        ),
+        (
             libc::SYS_clone3,
             "glibc tries clone3 first; a second filter answers ENOSYS so it falls back to clone, whose flags can be checked",
         ),
@@ -566,6 +573,8 @@ pub struct CheckReport {
     pub supported: Layers,
     /// (layer, reason) for every unsupported layer.
     pub missing: Vec<(Layer, String)>,
+    /// The kernel's Landlock ABI version, if any.
+    pub landlock_abi: Option<i64>,
 }
 
 impl CheckReport {
@@ -578,6 +587,9 @@ impl CheckReport {
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "supported: {}", self.supported)?;
+        if let Some(abi) = self.landlock_abi {
+            writeln!(f, "landlock ABI: {abi}")?;
+        }
         for (l, why) in &self.missing {
             writeln!(f, "missing: {}: {why}", l.name())?;
         }
@@ -645,6 +657,7 @@ pub fn check() -> CheckReport {
             }
         }
     }
+    let landlock_abi = sys::landlock_abi().ok();
     match sys::landlock_abi() {
         Ok(_) => supported.insert(Layer::Landlock),
         Err(e) => missing.push((
@@ -670,5 +683,9 @@ pub fn check() -> CheckReport {
         supported.insert(l);
     }
     let _ = sys::get_no_new_privs();
-    CheckReport { supported, missing }
+    CheckReport {
+        supported,
+        missing,
+        landlock_abi,
+    }
 }

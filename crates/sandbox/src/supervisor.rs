@@ -120,7 +120,9 @@ impl Worker {
             .env_clear()
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            // A pipe, not our stderr: the worker runs with RLIMIT_FSIZE=0,
+            // which would make writes to a regular file fail.
+            .stderr(Stdio::piped());
         sys::keep_fd_on_exec(&mut cmd, fd);
         let child = cmd.spawn().map_err(|e| {
             Error::internal(format!(
@@ -129,6 +131,10 @@ impl Worker {
             ))
         })?;
         drop(theirs);
+        let mut child = child;
+        if let Some(err) = child.stderr.take() {
+            forward_stderr(err, child.id());
+        }
         let mut w = Worker {
             child,
             stream: ours,
@@ -301,6 +307,28 @@ fn deadline_after(d: Duration) -> Instant {
     now.checked_add(d)
         .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
         .unwrap_or(now)
+}
+
+/// Copies the worker's diagnostics to our stderr, one prefixed line at a
+/// time, until the worker exits. Lines are capped at 4 KiB.
+fn forward_stderr(err: std::process::ChildStderr, pid: u32) {
+    use std::io::{BufRead, Write};
+    let _ = std::thread::Builder::new()
+        .name(format!("ward-worker-{pid}-stderr"))
+        .spawn(move || {
+            let mut r = io::BufReader::new(err);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match (&mut r).take(4096).read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let text = String::from_utf8_lossy(&line);
+                        let _ = writeln!(io::stderr(), "[worker {pid}] {}", text.trim_end());
+                    }
+                }
+            }
+        });
 }
 
 fn signal_name(sig: i32) -> String {

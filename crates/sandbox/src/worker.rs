@@ -2,7 +2,6 @@
 //! frames until the supervisor closes the channel.
 
 use std::io::{BufReader, BufWriter};
-use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
@@ -149,7 +148,7 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
             },
             max,
         );
-        eprintln!("ward-sandbox worker: {e}");
+        note(&e.to_string());
         ExitCode::from(EXIT_CONFINEMENT_FAILED)
     };
     let (layers, mut notes) = match entered {
@@ -170,7 +169,6 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
             Err(e) => return fail(&mut writer, e),
         }
     };
-    let _ = stream.as_raw_fd();
     if opts.mode == Mode::BestEffort && !notes.is_empty() {
         eprintln!(
             "ward-sandbox worker: best-effort sandbox, layers off: {}",
@@ -229,6 +227,13 @@ fn serve(
             return ExitCode::from(EXIT_USAGE);
         }
     }
+}
+
+/// A diagnostic line on stderr that never panics (stderr may be closed or
+/// refuse writes under RLIMIT_FSIZE).
+fn note(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "ward-sandbox worker: {msg}");
 }
 
 fn error_msg(e: &Error) -> Message {

@@ -144,6 +144,24 @@ fn strict_mode_fails_cleanly_or_starts_fully() {
 }
 
 #[test]
+fn strict_refuses_when_a_layer_cannot_apply() {
+    // Dropping "to" root is no drop: strict mode must refuse and say which
+    // layer is missing, as a typed error, not a crash.
+    let mut c = config(Mode::Strict);
+    c.user = Some((0, 0));
+    let e = Worker::spawn(&c).unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e}");
+    assert!(e.to_string().contains("uid-drop"), "{e}");
+    // Best effort starts anyway, without that layer.
+    let mut c = config(Mode::BestEffort);
+    c.user = Some((0, 0));
+    let mut w = Worker::spawn(&c).unwrap();
+    assert!(!w.layers().contains(Layer::UidDrop));
+    w.load(load_req(), T).unwrap();
+    echo_ok(&mut w);
+}
+
+#[test]
 fn echo_roundtrip() {
     let mut w = spawn();
     echo_ok(&mut w);
@@ -262,6 +280,8 @@ fn supervisor_restarts_and_reloads() {
         .arg(pid.to_string())
         .status()
         .unwrap();
+    // The confined child dies asynchronously (parent-death signal).
+    std::thread::sleep(Duration::from_millis(300));
     let e = s.run(vec![("x".into(), tensor())], T).unwrap_err();
     assert_eq!(e.code(), Code::ResourceExhausted, "{e}");
     let out = s.run(vec![("x".into(), tensor())], T).unwrap();
@@ -287,6 +307,19 @@ fn timings() {
         w.run(vec![("x".into(), tensor())], T).unwrap();
     }
     let per = t.elapsed() / n;
+    let big = Tensor::from_vec(
+        Shape::new(vec![256, 1024]).unwrap(),
+        vec![0.5f32; 256 * 1024],
+        None,
+    )
+    .unwrap();
+    let m = 50;
+    let t = Instant::now();
+    for _ in 0..m {
+        w.run(vec![("x".into(), big.clone())], T).unwrap();
+    }
+    let per_big = t.elapsed() / m;
+    eprintln!("TIMING echo round-trip of a 1 MiB f32 tensor {per_big:?}");
     eprintln!(
         "TIMING spawn-to-ready median {:?} (min {:?}, max {:?}); echo round-trip of a 2x3 f32 tensor {:?}",
         starts[starts.len() / 2],
