@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use ward_tensor::{Budget, Limits};
 use ward_tf::checkpoint::{Checkpoint, CheckpointLimits};
 use ward_tf::files::MemFiles;
-use ward_tensor::{Budget, Limits};
 
 fuzz_target!(|data: &[u8]| {
     let files = MemFiles::new(ward_fuzz::split_files(data, &ward_fuzz::CHECKPOINT_SLOTS));

@@ -14,6 +14,7 @@ use ward_tensor::{Budget, DType, Limits, Shape, Storage, Tensor};
 
 /// Attribute names the ops read (from `attrs.*("…")` in crates/ops), plus
 /// common TF ones.
+#[rustfmt::skip]
 const ATTR_NAMES: &[&str] = &[
     "T", "Tidx", "N", "dtype", "Tout", "shape", "out_type", "data_format", "axis", "adj_x",
     "adj_y", "Tparams", "Tpaddings", "Tindices", "num_split", "index_type", "Index", "value",
@@ -26,6 +27,7 @@ const ATTR_NAMES: &[&str] = &[
     "ksize", "dilations", "perm", "multiples", "paddings", "k", "lower", "adjoint",
 ];
 
+#[rustfmt::skip]
 const STRINGS: &[&str] = &[
     "SAME", "VALID", "EXPLICIT", "NHWC", "NCHW", "NDHWC", "NCDHW", "REFLECT", "SYMMETRIC",
     "CONSTANT", "ij,jk->ik", "...ij,...jk->...ik", "bij,bjk->bik", "i,i->", "ii->i", "ab->ba",
@@ -48,7 +50,14 @@ fn small_int(u: &mut Unstructured<'_>) -> Result<i64> {
     Ok(match u.int_in_range(0u8..=9)? {
         0 => i64::from(u.arbitrary::<i32>()?),
         1 => u.arbitrary::<i64>()?,
-        2 => *u.choose(&[i64::MIN, i64::MAX, i64::from(i32::MAX), -1, 1 << 31, 1 << 40])?,
+        2 => *u.choose(&[
+            i64::MIN,
+            i64::MAX,
+            i64::from(i32::MAX),
+            -1,
+            1 << 31,
+            1 << 40,
+        ])?,
         _ => i64::from(u.int_in_range(-3i8..=8)?),
     })
 }
@@ -133,7 +142,9 @@ fn tensor(u: &mut Unstructured<'_>, dtype: DType) -> Result<Option<Tensor>> {
             Tensor::from_storage(shape, Storage::String(strings), None)
         }
         DType::Bool => {
-            let values = (0..len).map(|_| u.arbitrary::<bool>()).collect::<Result<Vec<_>>>()?;
+            let values = (0..len)
+                .map(|_| u.arbitrary::<bool>())
+                .collect::<Result<Vec<_>>>()?;
             Tensor::from_vec(shape, values, None)
         }
         _ => {
@@ -174,7 +185,8 @@ fn build(u: &mut Unstructured<'_>) -> Result<Option<(Model, Vec<ValueRef>)>> {
         };
         first_dtype.get_or_insert(dt);
         let mut node = Node::new(format!("in{i}"), "Const");
-        node.attrs.insert("dtype".into(), Attr::Type(TypeAttr::Data(dt)));
+        node.attrs
+            .insert("dtype".into(), Attr::Type(TypeAttr::Data(dt)));
         node.attrs.insert("value".into(), Attr::Tensor(value));
         let Ok(id) = graph.add(node) else {
             return Ok(None);
@@ -191,7 +203,8 @@ fn build(u: &mut Unstructured<'_>) -> Result<Option<(Model, Vec<ValueRef>)>> {
                 Some(dt) if u.ratio(3u8, 4)? => TypeAttr::Data(dt),
                 _ => type_attr(u)?,
             };
-            node.attrs.insert(constraint.attr.to_string(), Attr::Type(t));
+            node.attrs
+                .insert(constraint.attr.to_string(), Attr::Type(t));
         }
     }
     for _ in 0..u.int_in_range(0usize..=6)? {
@@ -209,7 +222,13 @@ fn build(u: &mut Unstructured<'_>) -> Result<Option<(Model, Vec<ValueRef>)>> {
         return Ok(None);
     };
     let fetches = (0..outputs).map(|i| ValueRef::new(id, i)).collect();
-    Ok(Some((Model { graph, library: Default::default() }, fetches)))
+    Ok(Some((
+        Model {
+            graph,
+            library: Default::default(),
+        },
+        fetches,
+    )))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -217,7 +236,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(Some((model, fetches))) = build(&mut u) else {
         return;
     };
-    let options = ExecOptions { threads: 1, ..ExecOptions::default() };
+    let options = ExecOptions {
+        threads: 1,
+        ..ExecOptions::default()
+    };
     let Ok(exe) = Executable::new(model, ward_ops::registry(), &options) else {
         return;
     };
@@ -226,6 +248,9 @@ fuzz_target!(|data: &[u8]| {
         timeout: Some(Duration::from_secs(1)),
         max_loop_iterations: 10_000,
     });
-    let request = RunRequest { fetches, ..RunRequest::default() };
+    let request = RunRequest {
+        fetches,
+        ..RunRequest::default()
+    };
     let _ = exe.run(&budget, request);
 });

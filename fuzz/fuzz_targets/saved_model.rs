@@ -6,10 +6,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
+use ward_tensor::{Budget, Limits};
 use ward_tf::checkpoint::CheckpointLimits;
 use ward_tf::files::MemFiles;
 use ward_tf::saved_model::{SavedModelLimits, load_saved_model_in};
-use ward_tensor::{Budget, Limits};
 
 fuzz_target!(|data: &[u8]| {
     let files = MemFiles::new(ward_fuzz::split_files(data, &ward_fuzz::SAVED_MODEL_SLOTS));
@@ -25,8 +25,7 @@ fuzz_target!(|data: &[u8]| {
         memory_bytes: 256 << 20,
         ..Limits::default()
     });
-    let Ok(loaded) = load_saved_model_in(Arc::new(files), "fuzz", "serve", &limits, &budget)
-    else {
+    let Ok(loaded) = load_saved_model_in(Arc::new(files), "fuzz", "serve", &limits, &budget) else {
         return;
     };
     let _ = loaded.nontrivial_init_ops();
