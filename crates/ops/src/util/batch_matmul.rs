@@ -7,6 +7,7 @@ use crate::kernel::EvalCtx;
 use crate::kernels::gemm::GemmShape;
 use crate::util::broadcast::{aligned_strides, for_each_broadcast};
 use crate::util::matmul::MatMulElement;
+use rayon::prelude::*;
 use ward_graph::PartialShape;
 use ward_tensor::{Error, Result, Shape, Tensor, broadcast_shapes, checked_product};
 
@@ -18,6 +19,10 @@ pub struct BatchMatMulAttrs {
     /// NumPy broadcasting of batch dims (V2/V3); otherwise they must match.
     pub broadcast: bool,
 }
+
+/// Products smaller than this run whole on one thread (the GEMM itself
+/// only splits work from 2^18 flops).
+const SMALL_GEMM_FLOPS: usize = 1 << 18;
 
 fn rank_error(rank: usize) -> Error {
     Error::invalid_argument(format!("Shape must be at least rank 2 but is rank {rank}"))
@@ -125,25 +130,54 @@ impl BatchMatMulAttrs {
         };
         if len > 0 {
             let strides = [aligned_strides(ab, &batch), aligned_strides(bb, &batch)];
-            let mut chunks = out.chunks_mut(c_len);
-            let mut status = Ok(());
-            for_each_broadcast(&batch, &strides, |[ai, bi]| {
-                if status.is_err() {
-                    return;
-                }
-                status = (|| {
-                    ctx.budget.check()?;
-                    let a0 = ai.checked_mul(a_len).ok_or_else(overflow)?;
-                    let b0 = bi.checked_mul(b_len).ok_or_else(overflow)?;
-                    let am = av.get(a0..).and_then(|s| s.get(..a_len));
-                    let bm = bv.get(b0..).and_then(|s| s.get(..b_len));
-                    let (Some(am), Some(bm), Some(cm)) = (am, bm, chunks.next()) else {
-                        return Err(Error::internal("batch matmul operand out of range"));
-                    };
-                    T::matmul(ctx.pool, ctx.budget, gemm_shape, am, bm, cm)
-                })();
-            });
-            status?;
+            let count = checked_product(&batch)?;
+            let one = |cm: &mut [T], ai: usize, bi: usize| -> Result<()> {
+                let a0 = ai.checked_mul(a_len).ok_or_else(overflow)?;
+                let b0 = bi.checked_mul(b_len).ok_or_else(overflow)?;
+                let am = av.get(a0..).and_then(|s| s.get(..a_len));
+                let bm = bv.get(b0..).and_then(|s| s.get(..b_len));
+                let (Some(am), Some(bm)) = (am, bm) else {
+                    return Err(Error::internal("batch matmul operand out of range"));
+                };
+                T::matmul(ctx.pool, ctx.budget, gemm_shape, am, bm, cm)
+            };
+            // Many small products: one per pool thread at a time (each too
+            // small for the GEMM to split) instead of one after another.
+            let flops = m.saturating_mul(n).saturating_mul(k);
+            if ctx.threads() > 1 && count > 1 && flops < SMALL_GEMM_FLOPS {
+                let (mut pairs, _pl) = ctx
+                    .budget
+                    .alloc_empty::<(usize, usize)>(count, "batch matmul pairs")?;
+                for_each_broadcast(&batch, &strides, |[ai, bi]| pairs.push((ai, bi)));
+                ctx.pool.install(|| {
+                    out.par_chunks_mut(c_len)
+                        .zip(pairs.par_iter())
+                        .try_for_each(|(cm, &(ai, bi))| {
+                            ctx.budget.check()?;
+                            one(cm, ai, bi)
+                        })
+                })?;
+                return Tensor::from_vec(shape, out, Some(lease));
+            }
+            // Inside the pool, each GEMM's own `install` runs inline rather
+            // than paying a cross-thread hand-off per batch element.
+            ctx.pool.install(|| {
+                let mut chunks = out.chunks_mut(c_len);
+                let mut status = Ok(());
+                for_each_broadcast(&batch, &strides, |[ai, bi]| {
+                    if status.is_err() {
+                        return;
+                    }
+                    status = (|| {
+                        ctx.budget.check()?;
+                        let cm = chunks
+                            .next()
+                            .ok_or_else(|| Error::internal("batch matmul output out of range"))?;
+                        one(cm, ai, bi)
+                    })();
+                });
+                status
+            })?;
         }
         Tensor::from_vec(shape, out, Some(lease))
     }
