@@ -509,6 +509,25 @@ fn build_filters() -> std::result::Result<(BpfProgram, BpfProgram), String> {
             me,
         )?])?],
     );
+    // fcntl: only reading descriptor flags (std checks an fd is open when
+    // an OwnedFd is dropped in debug builds).
+    rules.insert(
+        libc::SYS_fcntl,
+        vec![
+            rule(vec![cond(
+                1,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::Eq,
+                libc::F_GETFD as u64,
+            )?])?,
+            rule(vec![cond(
+                1,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::Eq,
+                libc::F_GETFL as u64,
+            )?])?,
+        ],
+    );
     // prctl: only naming threads (PR_SET_NAME / PR_GET_NAME).
     rules.insert(
         libc::SYS_prctl,

@@ -8,6 +8,11 @@ use ward_tensor::{Error, Result};
 use crate::protocol::HostileAction;
 use crate::sys::hostile;
 
+#[allow(clippy::panic)]
+fn panic_now() -> Option<u8> {
+    panic!("hostile panic inside the worker")
+}
+
 pub fn perform(action: &HostileAction) -> Result<()> {
     match action {
         HostileAction::ReadFile(path) => {
@@ -60,5 +65,14 @@ pub fn perform(action: &HostileAction) -> Result<()> {
             }
         }
         HostileAction::Abort => hostile::abort(),
+        HostileAction::Panic => {
+            let v: Vec<u8> = Vec::new();
+            // A bug in a parser: out-of-bounds index.
+            let i = std::hint::black_box(7usize);
+            Err(Error::internal(format!(
+                "ESCAPE: {:?}",
+                v.get(i).copied().or_else(|| panic_now())
+            )))
+        }
     }
 }

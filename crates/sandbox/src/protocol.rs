@@ -74,6 +74,7 @@ pub enum HostileAction {
     Allocate(u64),
     Spin,
     Abort,
+    Panic,
 }
 
 /// One message on the channel.
@@ -288,6 +289,7 @@ pub fn encode_message(msg: &Message) -> Result<Vec<u8>> {
                 }
                 HostileAction::Spin => e.u8(8),
                 HostileAction::Abort => e.u8(9),
+                HostileAction::Panic => e.u8(10),
             }
         }
     }
@@ -486,6 +488,7 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message> {
             7 => HostileAction::Allocate(d.u64("bytes")?),
             8 => HostileAction::Spin,
             9 => HostileAction::Abort,
+            10 => HostileAction::Panic,
             a => {
                 return Err(Error::invalid_argument(format!(
                     "protocol: unknown action {a}"

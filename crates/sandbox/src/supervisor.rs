@@ -289,9 +289,21 @@ impl Worker {
         None
     }
 
-    /// Asks the worker to exit and reaps it.
-    pub fn shutdown(mut self) {
-        let _ = self.request(&Message::Shutdown, Duration::from_millis(200), "shutdown");
+    /// Asks the worker to exit and reaps it; an error if it did not exit
+    /// cleanly within 2 s (then it is killed).
+    pub fn shutdown(mut self) -> Result<()> {
+        if self.dead.is_some() {
+            return Ok(());
+        }
+        let mut w = BufWriter::new(&self.stream);
+        let _ = protocol::write_frame(&mut w, &Message::Shutdown, self.max_frame);
+        drop(w);
+        let status = self.wait_briefly();
+        self.dead = Some(Error::failed_precondition("worker was shut down"));
+        match status {
+            Some(s) if s.success() => Ok(()),
+            other => Err(describe_exit(other, "shutdown")),
+        }
     }
 }
 

@@ -162,9 +162,11 @@ fn strict_refuses_when_a_layer_cannot_apply() {
 }
 
 #[test]
-fn echo_roundtrip() {
+fn echo_roundtrip_and_clean_shutdown() {
     let mut w = spawn();
     echo_ok(&mut w);
+    // The normal exit path must not trip seccomp either.
+    w.shutdown().unwrap();
 }
 
 #[test]
@@ -253,6 +255,13 @@ fn spinning_hits_the_deadline() {
 fn abort_is_a_clean_error() {
     let err = attempt(HostileAction::Abort, T);
     assert_eq!(err.code(), Code::Internal, "{err}");
+}
+
+#[test]
+fn panic_is_a_clean_error() {
+    let err = attempt(HostileAction::Panic, T);
+    assert_eq!(err.code(), Code::Internal, "{err}");
+    assert!(err.to_string().contains("status 101"), "{err}");
 }
 
 #[test]

@@ -2,16 +2,36 @@
 //! hostile actions on request. Never part of a release build.
 
 use std::process::ExitCode;
+use std::sync::mpsc;
 
 use ward_sandbox::{Handler, LoadReply, LoadRequest};
-use ward_tensor::{Result, Tensor};
+use ward_tensor::{Error, Result, Tensor};
 
-struct Echo;
+type Named = Vec<(String, Tensor)>;
+
+/// Echo handler with a one-thread "pool" started in `prepare`, before
+/// seccomp, as an embedding would start rayon.
+#[derive(Default)]
+struct Echo {
+    pool: Option<(mpsc::Sender<Named>, mpsc::Receiver<Named>)>,
+}
 
 impl Handler for Echo {
     fn prepare(&mut self) -> Result<()> {
-        // Start a helper thread before seccomp, as a thread pool would.
         let _ = std::thread::available_parallelism();
+        let (to_pool, pool_in) = mpsc::channel::<Named>();
+        let (pool_out, from_pool) = mpsc::channel::<Named>();
+        std::thread::Builder::new()
+            .name("echo-pool".into())
+            .spawn(move || {
+                while let Ok(v) = pool_in.recv() {
+                    if pool_out.send(v).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::internal(format!("pool thread: {e}")))?;
+        self.pool = Some((to_pool, from_pool));
         Ok(())
     }
     fn load(&mut self, req: LoadRequest) -> Result<LoadReply> {
@@ -20,15 +40,22 @@ impl Handler for Echo {
             outputs: req.files.into_iter().map(|(p, _)| p).collect(),
         })
     }
-    fn run(&mut self, inputs: Vec<(String, Tensor)>) -> Result<Vec<(String, Tensor)>> {
-        // Exercise thread creation under seccomp (clone3 → ENOSYS → clone).
+    fn run(&mut self, inputs: Named) -> Result<Named> {
+        // Through the pre-seccomp pool thread...
+        let (tx, rx) = self
+            .pool
+            .as_ref()
+            .ok_or_else(|| Error::internal("no pool"))?;
+        tx.send(inputs).map_err(|_| Error::internal("pool gone"))?;
+        let inputs = rx.recv().map_err(|_| Error::internal("pool gone"))?;
+        // ...and a thread created under seccomp (clone3 → ENOSYS → clone).
         let handle = std::thread::spawn(move || inputs);
         handle
             .join()
-            .map_err(|_| ward_tensor::Error::internal("echo thread panicked"))
+            .map_err(|_| Error::internal("echo thread panicked"))
     }
 }
 
 fn main() -> ExitCode {
-    ward_sandbox::worker_main_from_args(std::env::args().skip(1), &mut Echo)
+    ward_sandbox::worker_main_from_args(std::env::args().skip(1), &mut Echo::default())
 }
