@@ -158,14 +158,100 @@ pub fn gather_maps<T: Element>(
     {
         return Err(Error::internal("index maps do not match the output shape"));
     }
-    let (mut out, lease) = budget.alloc_empty::<T>(n, what)?;
+    let tiled = maps.len() >= 2 && maps.last().is_some_and(|m| !is_contiguous(m));
+    let (mut out, lease) = if tiled {
+        budget.alloc_vec::<T>(n, T::default(), what)?
+    } else {
+        budget.alloc_empty::<T>(n, what)?
+    };
     if n > 0 {
-        walk_maps(src, maps, &mut out)?;
+        if tiled {
+            walk_tiled(src, maps, &mut out)?;
+        } else {
+            walk_maps(src, maps, &mut out)?;
+        }
     }
     if out.len() != n {
         return Err(Error::internal("copy produced the wrong element count"));
     }
     Tensor::from_vec(shape, out, Some(lease))
+}
+
+/// Whether a map reads consecutive elements.
+fn is_contiguous(map: &[usize]) -> bool {
+    let first = map.first().copied().unwrap_or(0);
+    map.iter()
+        .enumerate()
+        .all(|(i, &o)| first.checked_add(i) == Some(o))
+}
+
+/// Side of the square tiles [`walk_tiled`] copies.
+const TILE: usize = 32;
+
+/// Fills `out` (already sized) like [`walk_maps`], copying the last two
+/// dims in square tiles so that strided reads (transposes) stay in cache.
+/// Needs at least two maps, none empty.
+fn walk_tiled<T: Copy>(src: &[T], maps: &[Vec<usize>], out: &mut [T]) -> Result<()> {
+    let Some((last, rest)) = maps.split_last() else {
+        return Err(oob());
+    };
+    let Some((second, outer)) = rest.split_last() else {
+        return Err(oob());
+    };
+    let (rows, cols) = (second.len(), last.len());
+    let plane = rows.checked_mul(cols).ok_or_else(oob)?;
+    let mut counter = vec![0usize; outer.len()];
+    let mut out_base = 0usize;
+    loop {
+        let mut base = 0usize;
+        for (m, &c) in outer.iter().zip(&counter) {
+            base = base
+                .checked_add(*m.get(c).ok_or_else(oob)?)
+                .ok_or_else(oob)?;
+        }
+        for r0 in (0..rows).step_by(TILE) {
+            for c0 in (0..cols).step_by(TILE) {
+                for r in r0..rows.min(r0.saturating_add(TILE)) {
+                    let row = base
+                        .checked_add(*second.get(r).ok_or_else(oob)?)
+                        .ok_or_else(oob)?;
+                    let orow = r
+                        .checked_mul(cols)
+                        .and_then(|v| v.checked_add(out_base))
+                        .ok_or_else(oob)?;
+                    let c1 = cols.min(c0.saturating_add(TILE));
+                    let dst = out
+                        .get_mut(
+                            orow.checked_add(c0).ok_or_else(oob)?
+                                ..orow.checked_add(c1).ok_or_else(oob)?,
+                        )
+                        .ok_or_else(oob)?;
+                    let offsets = last.get(c0..c1).ok_or_else(oob)?;
+                    for (d, &o) in dst.iter_mut().zip(offsets) {
+                        *d = *src
+                            .get(row.checked_add(o).ok_or_else(oob)?)
+                            .ok_or_else(oob)?;
+                    }
+                }
+            }
+        }
+        out_base = out_base.checked_add(plane).ok_or_else(oob)?;
+        let mut axis = outer.len();
+        loop {
+            let Some(a) = axis.checked_sub(1) else {
+                return Ok(());
+            };
+            axis = a;
+            let (Some(c), Some(m)) = (counter.get_mut(axis), outer.get(axis)) else {
+                return Err(oob());
+            };
+            *c = c.saturating_add(1);
+            if *c < m.len() {
+                break;
+            }
+            *c = 0;
+        }
+    }
 }
 
 /// Appends the elements selected by `maps` (see [`gather_maps`]) to `out`.
