@@ -71,7 +71,7 @@ pub fn perform(action: &HostileAction) -> Result<()> {
             let i = std::hint::black_box(7usize);
             Err(Error::internal(format!(
                 "ESCAPE: {:?}",
-                v.get(i).copied().or_else(|| panic_now())
+                v.get(i).copied().or_else(panic_now)
             )))
         }
     }
