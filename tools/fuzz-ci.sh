@@ -15,6 +15,8 @@
 #   FUZZ_TARGETS="..."  targets to run (default: all of `cargo fuzz list`)
 #   FUZZ_TIMEOUT=10     seconds one input may take before it counts as a hang
 #   FUZZ_RSS_MB=2048    RSS limit (and per-malloc limit) in MiB
+#   FUZZ_MAX_LEN=N      cap on input length (default: libFuzzer's, i.e. the
+#                       largest seed); smaller is faster for header parsers
 #   FUZZ_LONG=1         keep fuzzing after a crash and collect every artifact
 #                       (libFuzzer -fork=1 -ignore_crashes=1 ...); used by
 #                       tools/fuzz-long.sh
@@ -41,8 +43,11 @@ triple="$(rustc -vV | sed -n 's/^host: //p')"
 bin_dir="$root/fuzz/target/$triple/release"
 mkdir -p "$root/fuzz/logs"
 extra=()
+if [ -n "${FUZZ_MAX_LEN:-}" ]; then
+    extra+=(-max_len="$FUZZ_MAX_LEN")
+fi
 if [ "${FUZZ_LONG:-0}" = 1 ]; then
-    extra=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    extra+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 fi
 
 failed=()
