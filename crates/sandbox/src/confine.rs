@@ -58,10 +58,11 @@ pub enum Layer {
     NotDumpable,
     Seccomp,
     ClosedFds,
+    NoCapabilities,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 14] = [
+    pub const ALL: [Layer; 15] = [
         Layer::UserNs,
         Layer::PidNs,
         Layer::NetNs,
@@ -76,6 +77,7 @@ impl Layer {
         Layer::NotDumpable,
         Layer::Seccomp,
         Layer::ClosedFds,
+        Layer::NoCapabilities,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -93,6 +95,7 @@ impl Layer {
             Layer::NotDumpable => "not-dumpable",
             Layer::Seccomp => "seccomp",
             Layer::ClosedFds => "closed-fds",
+            Layer::NoCapabilities => "no-capabilities",
         }
     }
     fn bit(self) -> u32 {
@@ -313,6 +316,10 @@ pub(crate) fn lock_down(
     }
     a.step(Layer::Landlock, landlock_deny_all(opts.mode))?;
     a.step(Layer::Rlimits, rlimits(opts))?;
+    a.step(
+        Layer::NoCapabilities,
+        sys::drop_all_capabilities().map_err(|e| io_msg("dropping capabilities", e)),
+    )?;
     a.step(
         Layer::NoNewPrivs,
         sys::set_no_new_privs().map_err(|e| io_msg("PR_SET_NO_NEW_PRIVS", e)),
@@ -698,6 +705,7 @@ pub fn check() -> CheckReport {
         Layer::NoNewPrivs,
         Layer::NotDumpable,
         Layer::ClosedFds,
+        Layer::NoCapabilities,
     ] {
         supported.insert(l);
     }

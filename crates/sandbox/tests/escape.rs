@@ -337,3 +337,52 @@ fn timings() {
         per
     );
 }
+
+fn status_field(pid: u32, field: &str) -> String {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    s.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn ns(pid: u32, kind: &str) -> std::path::PathBuf {
+    std::fs::read_link(format!("/proc/{pid}/ns/{kind}")).unwrap()
+}
+
+/// Looks at the confined process from the host: unprivileged uid, its own
+/// namespaces, no_new_privs and a seccomp filter.
+#[test]
+fn worker_is_confined_as_seen_from_the_host() {
+    let w = Worker::spawn(&config(mode())).unwrap();
+    let outer = w.pid();
+    let children = std::fs::read_to_string(format!("/proc/{outer}/task/{outer}/children")).unwrap();
+    let inner: u32 = children
+        .split_whitespace()
+        .next()
+        .expect("confined child")
+        .parse()
+        .unwrap();
+    let me = std::process::id();
+    for pid in [outer, inner] {
+        let uid = status_field(pid, "Uid");
+        assert!(
+            uid.split_whitespace().all(|u| u == "65534"),
+            "pid {pid} uid {uid}"
+        );
+        assert_eq!(status_field(pid, "Groups"), "", "pid {pid} keeps groups");
+        assert_ne!(ns(pid, "user"), ns(me, "user"));
+    }
+    for kind in ["pid", "net", "ipc", "uts", "mnt"] {
+        assert_ne!(ns(inner, kind), ns(me, kind), "{kind} namespace shared");
+    }
+    assert_eq!(status_field(inner, "NoNewPrivs"), "1");
+    assert_eq!(status_field(inner, "Seccomp"), "2");
+    assert_eq!(
+        status_field(inner, "CapEff"),
+        "0000000000000000",
+        "capabilities in the host view"
+    );
+    eprintln!("outer {outer}, confined {inner}: uid 65534, own namespaces, seccomp filter mode");
+}
