@@ -1,9 +1,6 @@
 //! One IPC frame body from a (possibly compromised) peer: the supervisor
 //! decodes what a worker sends and the worker decodes what the supervisor
 //! sends, so neither may panic on any bytes.
-//!
-//! NOT BUILT YET: crates/sandbox is being written; enable the dependency and
-//! the [[bin]] entry in fuzz/Cargo.toml once it is committed (README.md).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
