@@ -8,13 +8,16 @@
 #
 #   WARD_ADVISORY_DB=DIR   another advisory-db checkout (default: ../shared/rustsec-advisory-db)
 #   DEP_AUDIT_CHECKS="advisories licenses bans sources"   which checks to run
-#   DEP_AUDIT_MANIFEST=Cargo.toml   e.g. fuzz/Cargo.toml to audit the fuzz workspace
+#   DEP_AUDIT_MANIFESTS="Cargo.toml fuzz/Cargo.toml"   workspaces to audit
+#     (fuzz/ is its own workspace; its libFuzzer licence exception in
+#     deny.toml shows as "not encountered" in the main one, which is fine)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 db_src="${WARD_ADVISORY_DB:-$root/../shared/rustsec-advisory-db}"
 checks="${DEP_AUDIT_CHECKS:-advisories licenses bans sources}"
-manifest="${DEP_AUDIT_MANIFEST:-Cargo.toml}"
+manifests="${DEP_AUDIT_MANIFESTS:-Cargo.toml fuzz/Cargo.toml}"
+manifest="${manifests%% *}"
 
 if ! cargo deny --version >/dev/null 2>&1; then
     echo "dep-audit: installing cargo-deny (cargo install --locked cargo-deny)"
@@ -56,7 +59,14 @@ date_of_snapshot="$(grep -o '[0-9]\{4\}-[0-9]\{2\}-[0-9]\{2\}' <<<"$snapshot" | 
 )
 echo "dep-audit: advisory db: $snapshot ($(find "$db_dir/crates" -name '*.md' | wc -l) advisories)"
 
-# shellcheck disable=SC2086
-cargo deny --offline --manifest-path "$manifest" --config "$tmp/deny.toml" check \
-    --show-stats $checks
-echo "dep-audit: OK ($checks)"
+for m in $manifests; do
+    echo "dep-audit: $m"
+    # The crate graph needs every dependency's manifest: fetch what a fresh
+    # machine lacks (crates.io only; a no-op when cached). The advisory
+    # database itself is never fetched.
+    cargo fetch --manifest-path "$m" -q || true
+    # shellcheck disable=SC2086
+    cargo deny --offline --manifest-path "$m" --config "$tmp/deny.toml" check \
+        --show-stats $checks
+done
+echo "dep-audit: OK ($checks; $manifests)"
