@@ -26,7 +26,10 @@ fn function(i: usize) -> Function {
     arg.attrs.insert("index".into(), Attr::Int(0));
     let mut last = body.add(arg).unwrap();
     for n in 0..NODES_PER_FUNCTION {
-        let mut node = Node::new(format!("n{n}"), if n.is_multiple_of(3) { "Mul" } else { "AddV2" });
+        let mut node = Node::new(
+            format!("n{n}"),
+            if n.is_multiple_of(3) { "Mul" } else { "AddV2" },
+        );
         node.inputs = vec![ValueRef::new(last, 0), ValueRef::new(0, 0)];
         node.attrs.insert("T".into(), f32_attr());
         last = body.add(node).unwrap();

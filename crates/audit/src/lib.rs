@@ -19,8 +19,9 @@ use std::path::Path;
 use ward_graph::{GraphLimits, Model, split_tensor_name, validate_structure};
 use ward_tensor::npy::read_file_capped;
 use ward_tensor::{Budget, Error, Limits, Result};
+use ward_tf::files::{DirFiles, ModelFiles};
 use ward_tf::saved_model::{
-    SavedModelLimits, init_ops, read_saved_model, select_meta_graph, signatures,
+    SavedModelLimits, init_ops, read_saved_model_in, select_meta_graph, signatures,
 };
 
 /// Limits for parsing a model during a scan.
@@ -59,11 +60,26 @@ fn node_of(model: &Model, tensor: &str) -> Result<usize> {
 
 /// Loads a SavedModel's MetaGraph for scanning (no variable values needed).
 pub fn saved_model_target(dir: &Path, tag_set: &str, limits: &ScanLimits) -> Result<ScanTarget> {
+    saved_model_target_in(
+        &DirFiles::new(dir),
+        &dir.display().to_string(),
+        tag_set,
+        limits,
+    )
+}
+
+/// Like [`saved_model_target`], from a SavedModel's files on disk or in memory.
+pub fn saved_model_target_in(
+    files: &dyn ModelFiles,
+    label: &str,
+    tag_set: &str,
+    limits: &ScanLimits,
+) -> Result<ScanTarget> {
     let sm_limits = SavedModelLimits {
         max_graph_bytes: limits.max_model_bytes,
         ..SavedModelLimits::default()
     };
-    let saved = read_saved_model(dir, &sm_limits)?;
+    let saved = read_saved_model_in(files, &sm_limits)?;
     let meta = select_meta_graph(&saved, tag_set)?;
     let graph_def = meta
         .graph_def
@@ -108,7 +124,7 @@ pub fn saved_model_target(dir: &Path, tag_set: &str, limits: &ScanLimits) -> Res
         });
     }
     Ok(ScanTarget {
-        label: dir.display().to_string(),
+        label: label.to_string(),
         model,
         entries,
         inputs,
@@ -119,11 +135,20 @@ pub fn saved_model_target(dir: &Path, tag_set: &str, limits: &ScanLimits) -> Res
 /// every placeholder is an input.
 pub fn graph_def_target(path: &Path, limits: &ScanLimits) -> Result<ScanTarget> {
     let bytes = read_file_capped(path, limits.max_model_bytes)?;
+    graph_def_target_bytes(&bytes, &path.display().to_string(), limits)
+}
+
+/// Like [`graph_def_target`], from the serialized GraphDef.
+pub fn graph_def_target_bytes(
+    bytes: &[u8],
+    label: &str,
+    limits: &ScanLimits,
+) -> Result<ScanTarget> {
     let budget = Budget::new(&Limits {
         memory_bytes: limits.memory_bytes,
         ..Limits::default()
     });
-    let model = ward_tf::load_graph_def(&bytes, limits.max_model_bytes, &budget)?;
+    let model = ward_tf::load_graph_def(bytes, limits.max_model_bytes, &budget)?;
     let roots = (0..model.graph.len()).collect();
     let inputs = model
         .graph
@@ -142,7 +167,7 @@ pub fn graph_def_target(path: &Path, limits: &ScanLimits) -> Result<ScanTarget> 
         load_time: false,
     }];
     Ok(ScanTarget {
-        label: path.display().to_string(),
+        label: label.to_string(),
         model,
         entries,
         inputs,

@@ -3,9 +3,8 @@
 
 use crate::Failure;
 use crate::inputs::{literal_tensor, parse_expr_inputs, parse_file_inputs, read_file_input};
-use crate::run::{Input, ModelArgs, Session};
+use crate::run::{Backend, ModelArgs};
 use std::time::Instant;
-use ward_graph::ValueRef;
 use ward_tensor::{Budget, DType, Error, Shape, Tensor};
 
 #[derive(clap::Args)]
@@ -47,33 +46,34 @@ impl Rng {
 /// Random values matching an input's dtype and shape: floats in [-1, 1),
 /// integers in [0, 10) (valid as token ids and indices of small tables).
 fn random_input(
-    input: &Input,
+    key: &str,
+    dtype: DType,
+    dims: &[i64],
     batch: usize,
     rng: &mut Rng,
     budget: &Budget,
 ) -> ward_tensor::Result<Tensor> {
-    let dims: Vec<usize> = match input.shape.dims() {
-        Some(dims) => dims.iter().map(|d| d.unwrap_or(batch)).collect(),
-        None => vec![batch],
-    };
+    let dims: Vec<usize> = dims
+        .iter()
+        .map(|&d| usize::try_from(d).unwrap_or(batch))
+        .collect();
     let shape = Shape::new(dims)?;
     let n = shape.num_elements()?;
+    if dtype == DType::String {
+        return Err(Error::unimplemented(format!(
+            "cannot generate string input '{key}'"
+        )));
+    }
     let values: Vec<f64> = (0..n)
         .map(|_| {
-            if input.dtype.is_float() {
+            if dtype.is_float() {
                 rng.unit() * 2.0 - 1.0
             } else {
                 (rng.unit() * 10.0).floor()
             }
         })
         .collect();
-    if input.dtype == DType::String {
-        return Err(Error::unimplemented(format!(
-            "cannot generate string input '{}'",
-            input.key
-        )));
-    }
-    ward_ops::util::cast::from_f64_values(budget, input.dtype, shape, &values)
+    ward_ops::util::cast::from_f64_values(budget, dtype, shape, &values)
 }
 
 /// Peak resident set size of this process (VmHWM), in bytes.
@@ -116,33 +116,32 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         .transpose()?
         .unwrap_or_default();
     let load_budget = m.budget();
-    let session = Session::open(m, &load_budget)?;
-    let mut feeds: Vec<(ValueRef, Tensor)> = Vec::new();
+    let mut backend = Backend::open(m)?;
+    let mut named: Vec<(String, Tensor)> = Vec::new();
     for input in &file_inputs {
-        let target = session.input(&input.key)?;
-        feeds.push((
-            target.value,
+        named.push((
+            input.key.clone(),
             read_file_input(input, m.memory_limit, &load_budget)?,
         ));
     }
     for (key, literal) in &expr_inputs {
-        let target = session.input(key)?;
-        feeds.push((
-            target.value,
-            literal_tensor(literal, target.dtype, &load_budget)?,
+        named.push((
+            key.clone(),
+            literal_tensor(literal, backend.input_dtype(key)?, &load_budget)?,
         ));
     }
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for input in &session.inputs {
-        if !feeds.iter().any(|(v, _)| *v == input.value) {
-            feeds.push((
-                input.value,
-                random_input(input, args.batch, &mut rng, &load_budget)?,
+    let given: Vec<String> = named.iter().map(|(k, _)| k.clone()).collect();
+    for (key, dtype, dims) in backend.inputs().to_vec() {
+        let bare = key.strip_suffix(":0").unwrap_or(&key).to_string();
+        if !given.iter().any(|g| *g == key || *g == bare) {
+            named.push((
+                key.clone(),
+                random_input(&key, dtype, &dims, args.batch, &mut rng, &load_budget)?,
             ));
         }
     }
-    // Each run gets a fresh budget (deadline, memory) like a request would.
-    let run_once = || session.run(&m.budget(), feeds.clone());
+    let mut run_once = || backend.run(named.clone()).map(|_| ());
     run_once()?;
     let load_ms = start.elapsed().as_secs_f64() * 1e3;
     for _ in 0..args.warmup {

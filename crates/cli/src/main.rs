@@ -21,6 +21,7 @@ macro_rules! note {
 
 mod args;
 mod bench;
+mod engine;
 mod inputs;
 mod run;
 mod scan;
@@ -63,6 +64,32 @@ enum Command {
     /// Measure a model's steady-state latency, throughput, load time and peak memory
     /// (random inputs matching the signature unless given).
     Bench(bench::BenchArgs),
+    /// Inspect the sandbox: `ward sandbox check` prints which confinement layers this
+    /// machine supports and exits 0 only when strict mode can run.
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SandboxCommand {
+    /// Probe every confinement layer on this machine.
+    Check,
+}
+
+fn sandbox_check() -> ExitCode {
+    let report = ward_sandbox::check();
+    say!("{report}");
+    if report.strict_ok() {
+        say!("strict mode: available");
+        ExitCode::SUCCESS
+    } else {
+        say!(
+            "strict mode: NOT available on this machine (use --sandbox best-effort, or fix the layers above)"
+        );
+        ExitCode::from(1)
+    }
 }
 
 /// An error from the command line itself (exit 2) or from the model,
@@ -79,6 +106,13 @@ impl From<ward_tensor::Error> for Failure {
 }
 
 fn main() -> ExitCode {
+    // The sandboxed worker: entered before anything else runs, while the
+    // process is single-threaded (user namespaces require it).
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("__worker") {
+        let mut handler = engine::WardHandler::default();
+        return ward_sandbox::worker_main_from_args(argv.into_iter().skip(2), &mut handler);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -92,6 +126,9 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(&a),
         Command::Scan(a) => return scan::run(&a),
         Command::Bench(a) => bench::bench(&a),
+        Command::Sandbox {
+            command: SandboxCommand::Check,
+        } => return sandbox_check(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

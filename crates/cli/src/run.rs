@@ -2,14 +2,13 @@
 
 use crate::Failure;
 use crate::args::{parse_bytes, parse_duration};
+use crate::engine::Engine;
 use crate::inputs::{literal_tensor, parse_expr_inputs, parse_file_inputs, read_file_input};
 use std::path::PathBuf;
 use std::time::Duration;
-use ward_exec::{ExecOptions, Executable, RunRequest};
-use ward_graph::{AttrsExt, PartialShape, TypeAttr, ValueRef};
+use ward_sandbox::{LoadReply, LoadRequest, ModelKind, WorkerLimits};
 use ward_tensor::npy::{read_file_capped, write_npy};
-use ward_tensor::{Budget, DType, Error, Frame, Limits, ResultExt, Tensor};
-use ward_tf::saved_model::{SavedModelLimits, load_saved_model};
+use ward_tensor::{Budget, DType, Error, Frame, Limits, Tensor};
 
 /// What to load and how: shared by `run` and `bench`.
 #[derive(clap::Args)]
@@ -54,6 +53,18 @@ pub struct ModelArgs {
     /// (PermissionDenied) if the scan has failing findings under this policy.
     #[arg(long)]
     pub policy: Option<PathBuf>,
+    /// Where the model is parsed and run: `strict` (default; a confined worker
+    /// process, every sandbox layer required), `best-effort` (the layers this
+    /// kernel allows, listed on stderr) or `off` (in-process; debugging only).
+    #[arg(long, value_enum, default_value = "strict")]
+    pub sandbox: SandboxMode,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxMode {
+    Strict,
+    BestEffort,
+    Off,
 }
 
 #[derive(clap::Args)]
@@ -83,27 +94,27 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .map(parse_expr_inputs)
         .transpose()?
         .unwrap_or_default();
+    let mut backend = Backend::open(m)?;
     let budget = m.budget();
-    let session = Session::open(m, &budget)?;
-    let mut feeds: Vec<(ValueRef, Tensor)> = Vec::new();
+    let mut named: Vec<(String, Tensor)> = Vec::new();
     for input in &file_inputs {
-        let target = session.input(&input.key)?;
-        let tensor = read_file_input(input, m.memory_limit, &budget)?;
-        feeds.push((target.value, check_feed(target, tensor)?));
+        named.push((
+            input.key.clone(),
+            read_file_input(input, m.memory_limit, &budget)?,
+        ));
     }
     for (key, literal) in &expr_inputs {
-        let target = session.input(key)?;
-        let tensor = literal_tensor(literal, target.dtype, &budget)
+        let dtype = backend.input_dtype(key)?;
+        let tensor = literal_tensor(literal, dtype, &budget)
             .map_err(|e| e.with(Frame::Note(format!("input '{key}'"))))?;
-        feeds.push((target.value, check_feed(target, tensor)?));
+        named.push((key.clone(), tensor));
     }
-    let results = session.run(&budget, feeds)?;
-    let names: Vec<&str> = session.outputs.iter().map(|(k, _)| k.as_str()).collect();
-    write_outputs(args, &names, &results)
+    let results = backend.run(named)?;
+    write_outputs(args, &results)
 }
 
 impl ModelArgs {
-    /// The budget for one model load and run.
+    /// The budget for reading inputs on the supervisor side.
     pub fn budget(&self) -> Budget {
         Budget::new(&Limits {
             memory_bytes: self.memory_limit,
@@ -111,256 +122,167 @@ impl ModelArgs {
             max_loop_iterations: self.max_loop_iterations,
         })
     }
-}
 
-/// A model loaded, scanned and compiled, ready to run.
-pub struct Session {
-    exe: Executable,
-    pub inputs: Vec<Input>,
-    /// Output file key and value.
-    pub outputs: Vec<(String, ValueRef)>,
-}
+    fn limits(&self) -> WorkerLimits {
+        WorkerLimits {
+            memory_bytes: self.memory_limit,
+            timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+            max_loop_iterations: self.max_loop_iterations,
+            threads: u32::try_from(self.threads).unwrap_or(u32::MAX),
+        }
+    }
 
-impl Session {
-    /// Scans (refusing what the policy denies), loads and compiles.
-    pub fn open(m: &ModelArgs, budget: &Budget) -> Result<Session, Failure> {
-        let policy = crate::scan::load_policy(m.policy.as_deref()).map_err(Failure::Usage)?;
-        gate(m, &policy)?;
-        let prepared = match (&m.graph, &m.dir) {
-            (Some(graph), None) => prepare_graph(m, graph, budget)?,
-            (None, Some(dir)) => prepare_saved_model(m, dir, budget)?,
+    /// Reads the model's files (size-capped) and the policy into a request.
+    fn load_request(&self) -> Result<LoadRequest, Failure> {
+        let policy_toml = match &self.policy {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Failure::Usage(format!("cannot read policy {}: {e}", path.display()))
+                })?;
+                ward_audit::Policy::from_toml(&text)
+                    .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+                text
+            }
+            None => String::new(),
+        };
+        let (files, kind) = match (&self.graph, &self.dir) {
+            (Some(graph), None) => {
+                let Some(outputs) = &self.outputs else {
+                    return Err(Failure::Usage("--outputs is required with --graph".into()));
+                };
+                let outputs: Vec<String> = outputs
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect();
+                if outputs.is_empty() {
+                    return Err(Failure::Usage("--outputs names no tensor".into()));
+                }
+                let bytes = read_file_capped(graph, self.max_model_bytes)?;
+                (
+                    vec![("model.pb".to_string(), bytes)],
+                    ModelKind::GraphDef {
+                        path: "model.pb".into(),
+                        outputs,
+                    },
+                )
+            }
+            (None, Some(dir)) => {
+                let files = ward_tf::files::collect_saved_model(dir, self.max_model_bytes)?;
+                let tag_set = self
+                    .tag_set
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(String::from)
+                    .collect();
+                (
+                    files,
+                    ModelKind::SavedModel {
+                        tag_set,
+                        signature: self.signature_def.clone(),
+                    },
+                )
+            }
             _ => {
                 return Err(Failure::Usage(
                     "give either --dir DIR (SavedModel) or --graph FILE.pb".into(),
                 ));
             }
         };
-        let exe = Executable::new(
-            prepared.model,
-            ward_ops::registry(),
-            &ExecOptions {
-                threads: m.threads,
-                ..Default::default()
-            },
-        )?;
-        Ok(Session {
-            exe,
-            inputs: prepared.inputs,
-            outputs: prepared.outputs,
+        Ok(LoadRequest {
+            files,
+            kind,
+            policy_toml,
+            limits: self.limits(),
         })
     }
+}
 
-    pub fn input(&self, key: &str) -> ward_tensor::Result<&Input> {
-        self.inputs.iter().find(|i| i.key == key).ok_or_else(|| {
-            let known: Vec<&str> = self.inputs.iter().map(|i| i.key.as_str()).collect();
-            Error::not_found(format!(
-                "the model has no input '{key}' (inputs: {})",
-                known.join(", ")
-            ))
-        })
-    }
+/// Where the model runs: in a sandboxed worker or in this process.
+pub enum Backend {
+    InProcess(Box<Engine>, LoadReply),
+    Sandboxed(Box<ward_sandbox::Worker>, LoadReply, std::time::Duration),
+}
 
-    /// Runs once; every required input must be fed.
-    pub fn run(
-        &self,
-        budget: &Budget,
-        feeds: Vec<(ValueRef, Tensor)>,
-    ) -> ward_tensor::Result<Vec<Tensor>> {
-        for input in &self.inputs {
-            if input.required && !feeds.iter().any(|(v, _)| *v == input.value) {
-                return Err(Error::invalid_argument(format!(
-                    "no value given for input '{}'",
-                    input.key
-                )));
+impl Backend {
+    /// Reads, scans (refusing what the policy denies), loads and compiles
+    /// the model — inside a confined worker unless `--sandbox off`.
+    pub fn open(m: &ModelArgs) -> Result<Backend, Failure> {
+        let req = m.load_request()?;
+        let mode = match m.sandbox {
+            SandboxMode::Off => {
+                note!(
+                    "warning: --sandbox off: the model is parsed and run in this process, unconfined"
+                );
+                let engine = Engine::load(req, None)?;
+                let reply = engine.reply();
+                return Ok(Backend::InProcess(Box::new(engine), reply));
             }
-        }
-        let fetches = self.outputs.iter().map(|(_, v)| *v).collect();
-        self.exe.run(
-            budget,
-            RunRequest {
-                feeds,
-                fetches,
-                targets: Vec::new(),
-            },
-        )
-    }
-}
-
-/// An input the run can feed.
-pub struct Input {
-    pub key: String,
-    pub value: ValueRef,
-    pub dtype: DType,
-    pub shape: PartialShape,
-    /// Signature inputs must be fed; a frozen graph's placeholders only if used.
-    pub required: bool,
-}
-
-struct Prepared {
-    model: ward_graph::Model,
-    inputs: Vec<Input>,
-    /// Output file key and value.
-    outputs: Vec<(String, ValueRef)>,
-}
-
-fn prepare_graph(
-    args: &ModelArgs,
-    path: &std::path::Path,
-    budget: &Budget,
-) -> Result<Prepared, Failure> {
-    let Some(outputs) = &args.outputs else {
-        return Err(Failure::Usage("--outputs is required with --graph".into()));
-    };
-    let fetch_names: Vec<&str> = outputs
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if fetch_names.is_empty() {
-        return Err(Failure::Usage("--outputs names no tensor".into()));
-    }
-    let bytes = read_file_capped(path, args.max_model_bytes)?;
-    let full = ward_tf::load_graph_def(&bytes, args.max_model_bytes, budget)?;
-    drop(bytes);
-    let fetches = fetch_names
-        .iter()
-        .map(|n| full.graph.resolve_tensor(n))
-        .collect::<ward_tensor::Result<Vec<_>>>()?;
-    // Only what the fetches need is validated and run, as in TF.
-    let roots: Vec<usize> = fetches.iter().map(|v| v.node).collect();
-    let (model, map) = ward_graph::prune(&full, &roots)?;
-    let remap = |v: ValueRef| {
-        map.get(v.node)
-            .copied()
-            .flatten()
-            .map(|n| ValueRef::new(n, v.output))
-    };
-    let mut inputs = Vec::new();
-    for (id, node) in full.graph.nodes().iter().enumerate() {
-        if node.op != "Placeholder" && node.op != "PlaceholderWithDefault" {
-            continue;
-        }
-        let Some(value) = remap(ValueRef::new(id, 0)) else {
-            continue;
+            SandboxMode::Strict => ward_sandbox::Mode::Strict,
+            SandboxMode::BestEffort => ward_sandbox::Mode::BestEffort,
         };
-        inputs.push(Input {
-            key: format!("{}:0", node.name),
-            value,
-            dtype: node.attrs.dtype("dtype").at_node(&node.name, &node.op)?,
-            shape: node
-                .attrs
-                .shape_attr("shape")
-                .at_node(&node.name, &node.op)?
-                .unwrap_or_default(),
-            required: node.op == "Placeholder",
-        });
+        let exe = std::env::current_exe()
+            .map_err(|e| Error::internal(format!("cannot find the ward executable: {e}")))?;
+        let mut config = ward_sandbox::SandboxConfig::new(exe, vec!["__worker".into()]);
+        config.mode = mode;
+        config.memory_bytes = m.memory_limit;
+        // The CPU cap backs up the wall-clock limit for a worker that spins.
+        config.cpu_seconds = m.timeout.as_secs().saturating_mul(4).saturating_add(60);
+        let mut worker = ward_sandbox::Worker::spawn(&config)?;
+        if mode == ward_sandbox::Mode::BestEffort {
+            let layers: Vec<&str> = worker.layers().list().iter().map(|l| l.name()).collect();
+            note!("note: sandbox layers on: {}", layers.join(", "));
+        }
+        // Loading gets the run's time limit plus a margin for parsing.
+        let timeout = m.timeout.saturating_add(std::time::Duration::from_secs(5));
+        let reply = worker.load(req, timeout.saturating_add(m.timeout))?;
+        Ok(Backend::Sandboxed(Box::new(worker), reply, timeout))
     }
-    let outputs = fetch_names
-        .iter()
-        .zip(fetches)
-        .map(|(name, v)| {
-            remap(v)
-                .map(|v| (name.to_string(), v))
-                .ok_or_else(|| Error::internal("output pruned"))
-        })
-        .collect::<ward_tensor::Result<Vec<_>>>()?;
-    // Inputs named as `node` also match `node:0`.
-    for input in &mut inputs {
-        if file_or_expr_uses_bare_name(args, &input.key) {
-            input.key = input.key.trim_end_matches(":0").to_string();
+
+    pub fn reply(&self) -> &LoadReply {
+        match self {
+            Backend::InProcess(_, r) | Backend::Sandboxed(_, r, _) => r,
         }
     }
-    Ok(Prepared {
-        model,
-        inputs,
-        outputs,
-    })
-}
 
-fn file_or_expr_uses_bare_name(args: &ModelArgs, key: &str) -> bool {
-    let bare = key.trim_end_matches(":0");
-    [&args.inputs, &args.input_exprs]
-        .iter()
-        .filter_map(|s| s.as_deref())
-        .any(|spec| {
-            spec.split(';')
-                .filter_map(|e| e.split_once('='))
-                .any(|(k, _)| k.trim() == bare)
-        })
-}
-
-fn prepare_saved_model(
-    args: &ModelArgs,
-    dir: &std::path::Path,
-    budget: &Budget,
-) -> Result<Prepared, Failure> {
-    let limits = SavedModelLimits {
-        max_graph_bytes: args.max_model_bytes,
-        ..SavedModelLimits::default()
-    };
-    let loaded = load_saved_model(dir, &args.tag_set, &limits, budget)?;
-    for op in loaded.nontrivial_init_ops() {
-        note!("note: the model asks to run '{op}' at load; ward does not run it");
-    }
-    for asset in &loaded.assets {
-        note!("note: the model declares asset '{asset}'; ward does not read it");
-    }
-    let runnable = loaded.runnable(&args.signature_def, &limits, budget)?;
-    let inputs = runnable
-        .inputs
-        .iter()
-        .map(|(key, (value, spec))| {
-            let TypeAttr::Data(dtype) = spec.dtype else {
-                return Err(Error::unimplemented(format!(
-                    "input '{key}' has type {}",
-                    spec.dtype
-                )));
-            };
-            Ok(Input {
-                key: key.clone(),
-                value: *value,
-                dtype,
-                shape: spec.shape.clone(),
-                required: true,
+    /// The dtype of an input, for literal inputs.
+    pub fn input_dtype(&self, key: &str) -> ward_tensor::Result<DType> {
+        let inputs = &self.reply().inputs;
+        inputs
+            .iter()
+            .find(|(k, _, _)| k == key || k.strip_suffix(":0") == Some(key))
+            .map(|(_, d, _)| *d)
+            .ok_or_else(|| {
+                let known: Vec<&str> = inputs.iter().map(|(k, _, _)| k.as_str()).collect();
+                Error::not_found(format!(
+                    "the model has no input '{key}' (inputs: {})",
+                    known.join(", ")
+                ))
             })
-        })
-        .collect::<ward_tensor::Result<Vec<_>>>()?;
-    let outputs = runnable
-        .outputs
-        .iter()
-        .map(|(k, v, _)| (k.clone(), *v))
-        .collect();
-    Ok(Prepared {
-        model: runnable.model,
-        inputs,
-        outputs,
-    })
+    }
+
+    /// The model's inputs: key, dtype and dims (-1 unknown).
+    pub fn inputs(&self) -> &[(String, DType, Vec<i64>)] {
+        &self.reply().inputs
+    }
+
+    pub fn run(
+        &mut self,
+        inputs: Vec<(String, Tensor)>,
+    ) -> ward_tensor::Result<Vec<(String, Tensor)>> {
+        match self {
+            Backend::InProcess(engine, _) => engine.run(inputs),
+            Backend::Sandboxed(worker, _, timeout) => worker.run(inputs, *timeout),
+        }
+    }
 }
 
-/// Checks a fed tensor against the input's declared dtype and shape.
-fn check_feed(input: &Input, tensor: Tensor) -> ward_tensor::Result<Tensor> {
-    let in_input = |e: Error| e.with(Frame::Note(format!("input '{}'", input.key)));
-    if tensor.dtype() != input.dtype {
-        return Err(in_input(Error::invalid_argument(format!(
-            "expected {} but the value is {}",
-            input.dtype,
-            tensor.dtype()
-        ))));
-    }
-    if !input.shape.accepts(tensor.dims()) {
-        return Err(in_input(Error::invalid_argument(format!(
-            "expected shape {} but the value has shape {}",
-            input.shape,
-            tensor.shape()
-        ))));
-    }
-    Ok(tensor)
-}
-
-fn write_outputs(args: &RunArgs, names: &[&str], results: &[Tensor]) -> Result<(), Failure> {
+fn write_outputs(args: &RunArgs, results: &[(String, Tensor)]) -> Result<(), Failure> {
     std::fs::create_dir_all(&args.outdir)
         .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", args.outdir.display())))?;
-    for (name, tensor) in names.iter().zip(results) {
+    for (name, tensor) in results {
         let file = args
             .outdir
             .join(format!("{}.npy", name.replace([':', '/'], "_")));
@@ -381,65 +303,4 @@ fn write_outputs(args: &RunArgs, names: &[&str], results: &[Tensor]) -> Result<(
         );
     }
     Ok(())
-}
-
-/// The scan `ward scan` would run, restricted to what this run executes:
-/// the chosen signature (init ops are never run by ward) or the fetched
-/// tensors. Failing findings refuse the run.
-fn gate(args: &ModelArgs, policy: &ward_audit::Policy) -> Result<(), Failure> {
-    let limits = ward_audit::ScanLimits {
-        max_model_bytes: args.max_model_bytes,
-        memory_bytes: args.memory_limit,
-        ..Default::default()
-    };
-    let mut target = match (&args.graph, &args.dir) {
-        (Some(graph), None) => {
-            let mut target = ward_audit::graph_def_target(graph, &limits)?;
-            let fetches = args
-                .outputs
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty());
-            let roots = fetches
-                .map(|f| target.model.graph.resolve_tensor(f).map(|v| v.node))
-                .collect::<ward_tensor::Result<Vec<_>>>()?;
-            for entry in &mut target.entries {
-                entry.roots.clone_from(&roots);
-                entry.label = "the fetched tensors".into();
-            }
-            target
-        }
-        (None, Some(dir)) => ward_audit::saved_model_target(dir, &args.tag_set, &limits)?,
-        _ => {
-            return Err(Failure::Usage(
-                "give either --dir DIR (SavedModel) or --graph FILE.pb".into(),
-            ));
-        }
-    };
-    let signature = format!("signature '{}'", args.signature_def);
-    if args.dir.is_some() {
-        target.entries.retain(|e| e.label == signature);
-        let wanted = format!("of signature '{}'", args.signature_def);
-        target.inputs.retain(|i| i.label.ends_with(&wanted));
-    }
-    let report = ward_audit::scan(&target, policy, &limits)?;
-    if report.failing == 0 {
-        return Ok(());
-    }
-    let failing: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|f| ward_audit::fails(f, policy))
-        .take(3)
-        .map(|f| format!("[{}] {}", f.kind, f.message))
-        .collect();
-    Err(Error::permission_denied(format!(
-        "the scan refused this model ({} failing finding(s): {}{}); see `ward scan`, or allow them with --policy",
-        report.failing,
-        failing.join("; "),
-        if report.failing > 3 { "; ..." } else { "" }
-    ))
-    .into())
 }

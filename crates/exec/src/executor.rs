@@ -16,6 +16,25 @@ pub struct ExecOptions {
     /// Intra-op threads; 0 means the number of available cores.
     pub threads: usize,
     pub graph_limits: GraphLimits,
+    /// A pool built beforehand (see [`build_pool`]), e.g. by a sandboxed
+    /// worker before it loses the right to read /sys; `threads` is then ignored.
+    pub pool: Option<Arc<ThreadPool>>,
+}
+
+/// The intra-op pool: `threads` workers (0 = available cores) that flush
+/// denormals like TF.
+pub fn build_pool(threads: usize) -> Result<ThreadPool> {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("ward-intra-op-{i}"))
+        .start_handler(|_| ward_ops::kernels::fpenv::flush_denormals_on_this_thread())
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the thread pool: {e}")))
 }
 
 /// One graph with a kernel built for each node.
@@ -85,17 +104,10 @@ impl Executable {
     pub fn new(model: Model, registry: &Registry, options: &ExecOptions) -> Result<Self> {
         validate_structure(&model, &options.graph_limits)?;
         validate_ops(&model, registry)?;
-        let threads = if options.threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            options.threads
+        let pool = match &options.pool {
+            Some(pool) => Arc::clone(pool),
+            None => Arc::new(build_pool(options.threads)?),
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("ward-intra-op-{i}"))
-            .start_handler(|_| ward_ops::kernels::fpenv::flush_denormals_on_this_thread())
-            .build()
-            .map_err(|e| Error::internal(format!("cannot start the thread pool: {e}")))?;
         let Model { graph, library } = model;
         let main = CompiledGraph::new(graph, registry)?;
         let mut functions = HashMap::with_capacity(library.len());
@@ -107,7 +119,7 @@ impl Executable {
         Ok(Executable {
             main,
             functions,
-            pool: Arc::new(pool),
+            pool,
             max_call_depth: options.graph_limits.max_call_depth,
         })
     }

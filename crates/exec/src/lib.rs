@@ -8,5 +8,5 @@
 mod executor;
 mod plan;
 
-pub use executor::{ExecOptions, Executable, RunRequest};
+pub use executor::{ExecOptions, Executable, RunRequest, build_pool};
 pub use plan::{Estimate, Plan};

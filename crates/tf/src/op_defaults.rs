@@ -63,7 +63,11 @@ fn defaults(op: &str) -> Vec<(&'static str, Attr)> {
             ("data_format", nhwc()),
             ("dilations", ones4()),
         ],
-        "MaxPool" => vec![("explicit_paddings", no_ints()), ("data_format", nhwc())],
+        "MaxPool" => vec![
+            ("explicit_paddings", no_ints()),
+            ("data_format", nhwc()),
+            ("T", Attr::Type(TypeAttr::Data(DType::F32))),
+        ],
         "AvgPool" | "BiasAdd" => vec![("data_format", nhwc())],
         "FusedBatchNorm" | "FusedBatchNormV2" | "FusedBatchNormV3" => vec![
             ("epsilon", Attr::Float(0.0001)),

@@ -121,3 +121,41 @@ pub fn gemm<T: GemmFloat>(
     });
     Ok(())
 }
+
+/// Runs one tiny product per float type on `pool`, so the `gemm` crate's
+/// one-time setup (it reads the CPU cache sizes from /sys) happens now: a
+/// sandboxed worker calls this before it loses file access.
+pub fn warm_up(pool: &ThreadPool) -> Result<()> {
+    let shape = GemmShape {
+        m: 8,
+        n: 8,
+        k: 8,
+        transpose_a: false,
+        transpose_b: false,
+    };
+    let mut c32 = [0f32; 64];
+    gemm(pool, shape, &[1f32; 64], &[1f32; 64], &mut c32, 0.0, 1.0)?;
+    let mut c64 = [0f64; 64];
+    gemm(pool, shape, &[1f64; 64], &[1f64; 64], &mut c64, 0.0, 1.0)?;
+    let mut c16 = [f16::ZERO; 64];
+    gemm(
+        pool,
+        shape,
+        &[f16::ONE; 64],
+        &[f16::ONE; 64],
+        &mut c16,
+        f16::ZERO,
+        f16::ONE,
+    )?;
+    // A product large enough to take the parallel path, on every pool thread.
+    let big = GemmShape {
+        m: 96,
+        n: 96,
+        k: 96,
+        transpose_a: false,
+        transpose_b: false,
+    };
+    let a = vec![1f32; 96 * 96];
+    let mut c = vec![0f32; 96 * 96];
+    gemm(pool, big, &a, &a, &mut c, 0.0, 1.0)
+}
