@@ -614,3 +614,105 @@ fn bench_reports_latency_as_json() {
         Some(2)
     );
 }
+
+#[test]
+fn sandbox_check_reports_the_layers() {
+    let out = ward(&["sandbox", "check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("seccomp") && text.contains("strict mode"),
+        "{text}"
+    );
+    // CI runs as root on a kernel with every layer: strict mode is available.
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
+
+#[test]
+fn the_sandbox_contains_what_a_permissive_policy_lets_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("permissive.toml");
+    std::fs::write(
+        &policy,
+        "allow_ops = [\"ReadFile\"]\nallow_findings = [\"checkpoint-steerable\"]\n",
+    )
+    .unwrap();
+    let hostile = scan_fixture("cond_on_variable_readfile_hostile/saved_model");
+    // The checkpoint steers the graph into ReadFile; the worker may not open files.
+    let out = ward(&[
+        "run",
+        "--dir",
+        p(&hostile),
+        "--input_exprs",
+        "x=1.0",
+        "--outdir",
+        p(dir.path()),
+        "--policy",
+        p(&policy),
+    ]);
+    assert_model_error(&out, "PermissionDenied");
+    assert!(
+        stderr(&out).contains("forbidden system call"),
+        "{}",
+        stderr(&out)
+    );
+    // The same model and inputs, sandboxed or not, give the same results otherwise.
+    let model = fixture("cnn/saved_model");
+    let input = format!("image={}", p(&fixture("cnn/inputs/image.npy")));
+    for mode in ["strict", "best-effort", "off"] {
+        let out_dir = dir.path().join(mode);
+        let out = ward(&[
+            "run",
+            "--dir",
+            p(&model),
+            "--inputs",
+            &input,
+            "--outdir",
+            p(&out_dir),
+            "--sandbox",
+            mode,
+        ]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+    }
+    let read = |mode: &str| std::fs::read(dir.path().join(mode).join("logits.npy")).unwrap();
+    assert_eq!(read("strict"), read("off"));
+    assert_eq!(read("best-effort"), read("off"));
+}
+
+#[test]
+fn budgets_hold_inside_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("loops.toml");
+    std::fs::write(&policy, "allow_findings = [\"input-controlled-loop\"]\n").unwrap();
+    let model = scan_fixture("while_bounded_by_input/saved_model");
+    let base = [
+        "run",
+        "--dir",
+        p(&model),
+        "--input_exprs",
+        "n=2000000000",
+        "--outdir",
+        p(dir.path()),
+        "--policy",
+        p(&policy),
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--timeout", "1s", "--max-loop-iterations", "100000000000"]);
+    assert_model_error(&ward(&args), "DeadlineExceeded");
+    let mut args = base.to_vec();
+    args.extend(["--max-loop-iterations", "1000"]);
+    assert_model_error(&ward(&args), "ResourceExhausted");
+    // And the next run is fine.
+    let ok = ward(&[
+        "run",
+        "--dir",
+        p(&model),
+        "--input_exprs",
+        "n=5",
+        "--outdir",
+        p(dir.path()),
+        "--policy",
+        p(&policy),
+        "--overwrite",
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+}

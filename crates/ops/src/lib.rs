@@ -5,6 +5,7 @@
 
 pub mod array;
 pub mod control;
+pub mod io;
 pub mod kernel;
 pub mod kernels;
 pub mod linalg;

@@ -1,7 +1,7 @@
 //! The table of every op ward implements, by TF op name.
 
 use crate::kernel::OpDef;
-use crate::{array, control, linalg, math, nn, reduce};
+use crate::{array, control, io, linalg, math, nn, reduce};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use ward_graph::{OpSpec, SpecRegistry};
@@ -10,6 +10,7 @@ use ward_graph::{OpSpec, SpecRegistry};
 const FAMILIES: &[&[&OpDef]] = &[
     array::OPS,
     control::OPS,
+    io::OPS,
     linalg::OPS,
     math::OPS,
     nn::OPS,

@@ -217,8 +217,10 @@ fn serve(
                 message_name(&other)
             ))),
         };
+        // A reply that cannot be encoded (too large, a string tensor) is
+        // reported as that error; only I/O failures (Internal) end the worker.
         let reply = match protocol::write_frame(&mut writer, &reply, max) {
-            Err(e) if e.code() == ward_tensor::Code::ResourceExhausted => {
+            Err(e) if e.code() != ward_tensor::Code::Internal => {
                 protocol::write_frame(&mut writer, &error_msg(&e), max)
             }
             r => r,
