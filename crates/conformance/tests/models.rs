@@ -15,7 +15,14 @@ use ward_exec::{ExecOptions, Executable, RunRequest};
 use ward_tensor::npy::read_npy;
 use ward_tensor::{Budget, Code};
 
-const MUST_MATCH: &[&str] = &["cnn", "mlp", "mobilenet_v2", "tf1_control_flow", "tf1_variables", "transformer"];
+const MUST_MATCH: &[&str] = &[
+    "cnn",
+    "mlp",
+    "mobilenet_v2",
+    "tf1_control_flow",
+    "tf1_variables",
+    "transformer",
+];
 
 fn models() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models")
