@@ -2,18 +2,18 @@
 //! documented schema) and SARIF 2.1.0.
 
 use crate::policy::{Policy, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Where tainted data came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceRef {
     /// `checkpoint` or `input`.
     pub kind: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: String,
     pub severity: Severity,
@@ -29,16 +29,16 @@ pub struct Finding {
     pub path: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpCount {
     pub op: String,
     pub capability: String,
     pub count: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
-    pub schema: &'static str,
+    pub schema: String,
     /// `clean`, `findings` or `unknown`.
     pub verdict: String,
     pub model: String,
@@ -69,7 +69,7 @@ impl Report {
         });
         let failing = findings.iter().filter(|f| fails(f, policy)).count();
         Report {
-            schema: SCHEMA,
+            schema: SCHEMA.to_string(),
             verdict: if failing > 0 { "findings" } else { "clean" }.to_string(),
             model,
             entry_points,
@@ -83,7 +83,7 @@ impl Report {
     /// The report of a scan that could not complete: never `clean`.
     pub fn unknown(model: String, error: String) -> Report {
         Report {
-            schema: SCHEMA,
+            schema: SCHEMA.to_string(),
             verdict: "unknown".into(),
             model,
             entry_points: Vec::new(),

@@ -336,10 +336,37 @@ impl ward_sandbox::Handler for WardHandler {
         self.engine = Some(engine);
         Ok(reply)
     }
+    fn scan(&mut self, req: LoadRequest) -> Result<String> {
+        Ok(scan_request(req)?.to_json())
+    }
     fn run(&mut self, inputs: Vec<(String, Tensor)>) -> Result<Vec<(String, Tensor)>> {
         self.engine
             .as_ref()
             .ok_or_else(|| Error::failed_precondition("no model is loaded"))?
             .run(inputs)
     }
+}
+
+/// `ward scan` on a request's files: what the worker does for a Scan.
+pub fn scan_request(req: LoadRequest) -> Result<ward_audit::Report> {
+    let policy = if req.policy_toml.trim().is_empty() {
+        Policy::default()
+    } else {
+        Policy::from_toml(&req.policy_toml)?
+    };
+    let limits = ScanLimits {
+        max_model_bytes: u64::MAX,
+        memory_bytes: req.limits.memory_bytes,
+        ..ScanLimits::default()
+    };
+    let files = MemFiles::new(req.files);
+    let target = match req.kind {
+        ModelKind::SavedModel { tag_set, .. } => {
+            saved_model_target_in(&files, "model", &tag_set.join(","), &limits)?
+        }
+        ModelKind::GraphDef { path, .. } => {
+            graph_def_target_bytes(&files.read(&path, u64::MAX)?, &path, &limits)?
+        }
+    };
+    scan(&target, &policy, &limits)
 }

@@ -92,6 +92,11 @@ pub enum Message {
         message: String,
     },
     Shutdown,
+    /// Supervisor → worker: scan the model (the same request as a load)
+    /// and reply with the report.
+    Scan(LoadRequest),
+    /// Worker → supervisor: a scan report (JSON).
+    Report(String),
     #[cfg(feature = "hostile-tests")]
     Hostile(HostileAction),
 }
@@ -103,6 +108,8 @@ const TAG_RUN: u8 = 4;
 const TAG_OUTPUTS: u8 = 5;
 const TAG_ERROR: u8 = 6;
 const TAG_SHUTDOWN: u8 = 7;
+const TAG_SCAN: u8 = 8;
+const TAG_REPORT: u8 = 9;
 #[cfg(feature = "hostile-tests")]
 const TAG_HOSTILE: u8 = 0xEE;
 
@@ -186,6 +193,32 @@ impl Enc {
         self.bytes(&raw);
         Ok(())
     }
+    /// The payload of a Load or Scan message.
+    fn load_request(&mut self, req: &LoadRequest) {
+        self.len(req.files.len());
+        for (path, bytes) in &req.files {
+            self.str(path);
+            self.bytes(bytes);
+        }
+        match &req.kind {
+            ModelKind::SavedModel { tag_set, signature } => {
+                self.u8(0);
+                self.strs(tag_set);
+                self.str(signature);
+            }
+            ModelKind::GraphDef { path, outputs } => {
+                self.u8(1);
+                self.str(path);
+                self.strs(outputs);
+            }
+        }
+        self.str(&req.policy_toml);
+        self.u64(req.limits.memory_bytes);
+        self.u64(req.limits.timeout_ms);
+        self.u64(req.limits.max_loop_iterations);
+        self.u32(req.limits.threads);
+    }
+
     fn named_tensors(&mut self, v: &[(String, Tensor)]) -> Result<()> {
         self.len(v.len());
         for (name, t) in v {
@@ -207,28 +240,15 @@ pub fn encode_message(msg: &Message) -> Result<Vec<u8>> {
         }
         Message::Load(req) => {
             e.u8(TAG_LOAD);
-            e.len(req.files.len());
-            for (path, bytes) in &req.files {
-                e.str(path);
-                e.bytes(bytes);
-            }
-            match &req.kind {
-                ModelKind::SavedModel { tag_set, signature } => {
-                    e.u8(0);
-                    e.strs(tag_set);
-                    e.str(signature);
-                }
-                ModelKind::GraphDef { path, outputs } => {
-                    e.u8(1);
-                    e.str(path);
-                    e.strs(outputs);
-                }
-            }
-            e.str(&req.policy_toml);
-            e.u64(req.limits.memory_bytes);
-            e.u64(req.limits.timeout_ms);
-            e.u64(req.limits.max_loop_iterations);
-            e.u32(req.limits.threads);
+            e.load_request(req);
+        }
+        Message::Scan(req) => {
+            e.u8(TAG_SCAN);
+            e.load_request(req);
+        }
+        Message::Report(json) => {
+            e.u8(TAG_REPORT);
+            e.str(json);
         }
         Message::Ready(reply) => {
             e.u8(TAG_READY);
@@ -392,47 +412,52 @@ impl<'a> Dec<'a> {
 
 /// Decodes one message payload. Total on every byte string: returns an
 /// `InvalidArgument` error for anything malformed, trailing bytes included.
+/// The payload of a Load or Scan message.
+fn decode_load(d: &mut Dec<'_>) -> Result<LoadRequest> {
+    let n = d.count(16, "file list")?;
+    let mut files = Vec::with_capacity(n);
+    for _ in 0..n {
+        let path = d.string("file path")?;
+        let data = d.bytes("file data")?.to_vec();
+        files.push((path, data));
+    }
+    let kind = match d.u8("model kind")? {
+        0 => ModelKind::SavedModel {
+            tag_set: d.strings("tag set")?,
+            signature: d.string("signature")?,
+        },
+        1 => ModelKind::GraphDef {
+            path: d.string("graph path")?,
+            outputs: d.strings("graph outputs")?,
+        },
+        k => {
+            return Err(Error::invalid_argument(format!(
+                "protocol: unknown model kind {k}"
+            )));
+        }
+    };
+    let policy_toml = d.string("policy")?;
+    let limits = WorkerLimits {
+        memory_bytes: d.u64("memory limit")?,
+        timeout_ms: d.u64("timeout")?,
+        max_loop_iterations: d.u64("loop limit")?,
+        threads: d.u32("threads")?,
+    };
+    Ok(LoadRequest {
+        files,
+        kind,
+        policy_toml,
+        limits,
+    })
+}
+
 pub fn decode_message(bytes: &[u8]) -> Result<Message> {
     let mut d = Dec { rest: bytes };
     let msg = match d.u8("tag")? {
         TAG_STARTED => Message::Started(d.u32("layers")?),
-        TAG_LOAD => {
-            let n = d.count(16, "file list")?;
-            let mut files = Vec::with_capacity(n);
-            for _ in 0..n {
-                let path = d.string("file path")?;
-                let data = d.bytes("file data")?.to_vec();
-                files.push((path, data));
-            }
-            let kind = match d.u8("model kind")? {
-                0 => ModelKind::SavedModel {
-                    tag_set: d.strings("tag set")?,
-                    signature: d.string("signature")?,
-                },
-                1 => ModelKind::GraphDef {
-                    path: d.string("graph path")?,
-                    outputs: d.strings("graph outputs")?,
-                },
-                k => {
-                    return Err(Error::invalid_argument(format!(
-                        "protocol: unknown model kind {k}"
-                    )));
-                }
-            };
-            let policy_toml = d.string("policy")?;
-            let limits = WorkerLimits {
-                memory_bytes: d.u64("memory limit")?,
-                timeout_ms: d.u64("timeout")?,
-                max_loop_iterations: d.u64("loop limit")?,
-                threads: d.u32("threads")?,
-            };
-            Message::Load(LoadRequest {
-                files,
-                kind,
-                policy_toml,
-                limits,
-            })
-        }
+        TAG_LOAD => Message::Load(decode_load(&mut d)?),
+        TAG_SCAN => Message::Scan(decode_load(&mut d)?),
+        TAG_REPORT => Message::Report(d.string("report")?),
         TAG_READY => {
             let n = d.count(8 + 1 + 8, "input list")?;
             let mut inputs = Vec::with_capacity(n);
@@ -605,6 +630,7 @@ mod tests {
         ]));
         roundtrip(Message::Started(0b1011));
         roundtrip(Message::Shutdown);
+        roundtrip(Message::Report("{\"verdict\": \"clean\"}".into()));
         roundtrip(Message::Error {
             code: Code::PermissionDenied,
             message: "no".into(),

@@ -176,6 +176,14 @@ impl Worker {
         }
     }
 
+    /// Scans a model inside the worker; returns the report it produced.
+    pub fn scan(&mut self, req: LoadRequest, timeout: Duration) -> Result<String> {
+        match self.request(&Message::Scan(req), timeout, "scan")? {
+            Message::Report(r) => Ok(r),
+            other => Err(self.unexpected(&other, "scan")),
+        }
+    }
+
     /// Runs the loaded model on `inputs`.
     pub fn run(
         &mut self,

@@ -22,6 +22,13 @@ pub trait Handler {
         Ok(())
     }
     fn load(&mut self, req: LoadRequest) -> Result<LoadReply>;
+    /// Scans the model without loading it for runs; returns the report.
+    fn scan(&mut self, req: LoadRequest) -> Result<String> {
+        let _ = req;
+        Err(ward_tensor::Error::unimplemented(
+            "this worker does not scan",
+        ))
+    }
     fn run(&mut self, inputs: Vec<(String, Tensor)>) -> Result<Vec<(String, Tensor)>>;
 }
 
@@ -206,6 +213,10 @@ fn serve(
                 Ok(o) => Message::Outputs(o),
                 Err(e) => error_msg(&e),
             },
+            Message::Scan(req) => match handler.scan(req) {
+                Ok(json) => Message::Report(json),
+                Err(e) => error_msg(&e),
+            },
             Message::Shutdown => return ExitCode::SUCCESS,
             #[cfg(feature = "hostile-tests")]
             Message::Hostile(action) => match crate::hostile::perform(&action) {
@@ -254,6 +265,8 @@ pub(crate) fn message_name(m: &Message) -> &'static str {
         Message::Outputs(_) => "Outputs",
         Message::Error { .. } => "Error",
         Message::Shutdown => "Shutdown",
+        Message::Scan(_) => "Scan",
+        Message::Report(_) => "Report",
         #[cfg(feature = "hostile-tests")]
         Message::Hostile(_) => "Hostile",
     }
