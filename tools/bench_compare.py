@@ -15,12 +15,15 @@ The two full models are generated into --models (default /tmp/ward-bench-models)
 the fixture venv (--fixture-python) if missing; they are not committed.
 
 Engines, each at 1 and 2 threads:
-  ward   `ward bench` (in-process); one fresh process per block
+  ward   `ward bench` in-process (`--sandbox off` where ward has that flag; it sandboxes by
+         default since 47bc993); one fresh process per block
   tf     tf.saved_model.load + the serving signature, intra/inter op threads = N
          (tf.config.threading), TF's default oneDNN setting; one persistent worker process
   ort    onnxruntime CPU on the tf2onnx export (opset 17), intra_op_num_threads = N,
          inter_op_num_threads = 1; one persistent worker process
   ward_sandboxed   `ward bench --sandbox strict`, only if ward supports that flag
+Peak RSS of ward is ward bench's peak_rss_bytes (VmHWM of the ward process). With --sandbox strict
+that is the host process only: the sandbox worker's memory is not included (ward bench limitation).
 
 Timing: engines are interleaved round-robin in blocks: for r in rounds: for e in engines:
 <warm-up W runs, B timed runs>. Every engine's statistics are computed the same way:
@@ -325,21 +328,34 @@ def ward_cmd(args, name, inp, threads, warmup, iters, sandbox=False):
            "--signature_def", "serving_default", "--inputs", "%s=%s" % (MODELS[name][2], inp),
            "--threads", str(threads), "--warmup", str(warmup), "--iterations", str(iters),
            "--format", "json"]
-    if sandbox:
-        cmd += ["--sandbox", "strict"]
+    if args.ward_sandbox_flag:
+        # Since 47bc993 ward runs sandboxed by default: the in-process column must say so.
+        cmd += ["--sandbox", "strict" if sandbox else "off"]
     return cmd
 
 
+def run_ward_wait4(cmd):
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise subprocess.CalledProcessError(p.returncode, cmd, out)
+    j = json.loads(out.strip().splitlines()[-1])
+    # Informational only: ru_maxrss also counts the forked Python image before exec (~45 MiB
+    # floor), so it cannot stand for ward's peak; ward's own number excludes a sandbox worker.
+    j["wait4_maxrss_bytes"] = ru.ru_maxrss * 1024
+    return j
+
+
 def ward_block(args, name, inp, threads, warmup, iters, sandbox=False):
-    r = sh(ward_cmd(args, name, inp, threads, warmup, iters, sandbox))
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    return run_ward_wait4(ward_cmd(args, name, inp, threads, warmup, iters, sandbox))
 
 
 def ward_load(args, name, inp, threads, sandbox=False):
     t0 = time.time()
-    r = sh(ward_cmd(args, name, inp, threads, 0, 1, sandbox))
+    j = run_ward_wait4(ward_cmd(args, name, inp, threads, 0, 1, sandbox))
     wall = (time.time() - t0) * 1e3
-    j = json.loads(r.stdout.strip().splitlines()[-1])
     return {"load_ms": wall - j["min_ms"], "ward_internal_load_ms": j["load_ms"],
             "peak_rss_bytes": j["peak_rss_bytes"]}
 
@@ -562,6 +578,7 @@ def main():
     ensure_models(a, names)
     inputs = make_inputs(a, names)
     sandbox_ok = ward_has_sandbox(a)
+    a.ward_sandbox_flag = sandbox_ok
     cpu = sh(["lscpu"]).stdout
     results = {"date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
