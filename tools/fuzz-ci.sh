@@ -84,8 +84,11 @@ done
 
 echo "fuzz-ci: summary"
 printf '  %s\n' "${summary[@]}"
+passed=$(( ${#summary[@]} - ${#failed[@]} ))
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "fuzz-ci: FAILED: ${failed[*]} (inputs in fuzz/artifacts/, logs in fuzz/logs/)" >&2
+    echo "fuzz: $passed passed, ${#failed[@]} failed"
     exit 1
 fi
 echo "fuzz-ci: ${#summary[@]} targets ran clean"
+echo "fuzz: $passed passed, 0 failed"
