@@ -143,7 +143,11 @@ macro_rules! float_ops {
     ($flush_pow:expr) => {
         type Key = <Self as Compute>::F;
         fn key(self) -> Self::Key {
-            Self::f(self)
+            // Subnormals compare as zero, as under TF's DAZ. Done on the
+            // bits: whether the CPU's DAZ flag applies to a comparison
+            // depends on how the compiler lowered it.
+            let v = Self::f(self);
+            if v.is_subnormal() { 0.0 } else { v }
         }
         fn div(self, y: Self) -> Option<Self> {
             Some(Self::w(Self::f(self) / Self::f(y)))
