@@ -1,9 +1,10 @@
 //! BatchMatMul: batched `op(x) · op(y)` over the last two dims, op = optional
 //! adjoint (transpose) per `adj_x`/`adj_y`; batch dims must be equal.
+//! The kernel is BatchMatMulV2's without broadcasting.
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/BatchMatMul>
 
+use super::batch_mat_mul_v2::build_with;
 use crate::prelude::*;
-use crate::util::batch_matmul::BatchMatMulAttrs;
 use ward_tensor::DType::{BF16, F16, F32, F64, I32, I64};
 
 pub const DEF: OpDef = OpDef {
@@ -14,44 +15,5 @@ pub const DEF: OpDef = OpDef {
         types: &[type_attr("T", &[F16, BF16, F32, F64, I32, I64])],
         capability: Capability::Pure,
     },
-    build,
+    build: |node| build_with(node, false),
 };
-
-#[derive(Debug)]
-struct BatchMatMul {
-    attrs: BatchMatMulAttrs,
-}
-
-fn build(node: &Node) -> Result<Box<dyn Kernel>> {
-    Ok(Box::new(BatchMatMul {
-        attrs: BatchMatMulAttrs {
-            adj_x: node.attrs.bool_or("adj_x", false)?,
-            adj_y: node.attrs.bool_or("adj_y", false)?,
-            broadcast: false,
-        },
-    }))
-}
-
-impl Kernel for BatchMatMul {
-    fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
-        let (Some(a), Some(b)) = (inputs.first(), inputs.get(1)) else {
-            return Err(Error::invalid_argument("expected 2 inputs"));
-        };
-        Ok(vec![ValueInfo::of_opt(
-            a.dtype.or(b.dtype),
-            self.attrs.infer(&a.shape, &b.shape)?,
-        )])
-    }
-
-    fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
-        let [a, b] = take(inputs)?;
-        if a.dtype() != b.dtype() {
-            return Err(Error::invalid_argument(format!(
-                "BatchMatMul inputs have different types: {} and {}",
-                a.dtype(),
-                b.dtype()
-            )));
-        }
-        crate::with_matmul_type!(a.dtype(), T => one(self.attrs.eval::<T>(ctx, &a, &b)?))
-    }
-}

@@ -17,17 +17,23 @@ pub const DEF: OpDef = OpDef {
     build,
 };
 
+/// The kernel of BatchMatMul and BatchMatMulV2, which differ only in
+/// whether batch dims broadcast.
 #[derive(Debug)]
-struct BatchMatMul {
+pub(crate) struct BatchMatMul {
     attrs: BatchMatMulAttrs,
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
+    build_with(node, true)
+}
+
+pub(crate) fn build_with(node: &Node, broadcast: bool) -> Result<Box<dyn Kernel>> {
     Ok(Box::new(BatchMatMul {
         attrs: BatchMatMulAttrs {
             adj_x: node.attrs.bool_or("adj_x", false)?,
             adj_y: node.attrs.bool_or("adj_y", false)?,
-            broadcast: true,
+            broadcast,
         },
     }))
 }
@@ -47,7 +53,7 @@ impl Kernel for BatchMatMul {
         let [a, b] = take(inputs)?;
         if a.dtype() != b.dtype() {
             return Err(Error::invalid_argument(format!(
-                "BatchMatMulV2 inputs have different types: {} and {}",
+                "BatchMatMul inputs have different types: {} and {}",
                 a.dtype(),
                 b.dtype()
             )));
