@@ -29,7 +29,19 @@ pub struct Engine {
     exe: Executable,
     inputs: Vec<EngineInput>,
     outputs: Vec<(String, ValueRef)>,
+    output_specs: Vec<(Option<DType>, Vec<i64>)>,
     limits: WorkerLimits,
+}
+
+/// Dims as the protocol carries them: `-1` unknown, empty for unknown rank.
+fn protocol_dims(shape: &PartialShape) -> Vec<i64> {
+    match shape.dims() {
+        Some(d) => d
+            .iter()
+            .map(|x| x.and_then(|x| i64::try_from(x).ok()).unwrap_or(-1))
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 fn budget(limits: &WorkerLimits) -> Budget {
@@ -79,7 +91,7 @@ impl Engine {
             ..ScanLimits::default()
         };
         let files = MemFiles::new(req.files);
-        let (model, inputs, outputs) = match req.kind {
+        let (model, inputs, outputs, output_specs) = match req.kind {
             ModelKind::SavedModel { tag_set, signature } => {
                 let tags = tag_set.join(",");
                 let mut target = saved_model_target_in(&files, "model", &tags, &scan_limits)?;
@@ -118,7 +130,18 @@ impl Engine {
                     .iter()
                     .map(|(k, v, _)| (k.clone(), *v))
                     .collect();
-                (runnable.model, inputs, outputs)
+                let specs = runnable
+                    .outputs
+                    .iter()
+                    .map(|(_, _, spec)| {
+                        let dtype = match spec.dtype {
+                            TypeAttr::Data(d) => Some(d),
+                            _ => None,
+                        };
+                        (dtype, protocol_dims(&spec.shape))
+                    })
+                    .collect();
+                (runnable.model, inputs, outputs, specs)
             }
             ModelKind::GraphDef {
                 path,
@@ -177,7 +200,8 @@ impl Engine {
                             .ok_or_else(|| Error::internal("output pruned"))
                     })
                     .collect::<Result<Vec<_>>>()?;
-                (model, inputs, outputs)
+                let specs = vec![(None, Vec::new()); outputs.len()];
+                (model, inputs, outputs, specs)
             }
         };
         let threads = usize::try_from(limits.threads).unwrap_or(0);
@@ -194,6 +218,7 @@ impl Engine {
             exe,
             inputs,
             outputs,
+            output_specs,
             limits,
         })
     }
@@ -204,18 +229,10 @@ impl Engine {
             inputs: self
                 .inputs
                 .iter()
-                .map(|i| {
-                    let dims = match i.shape.dims() {
-                        Some(d) => d
-                            .iter()
-                            .map(|x| x.and_then(|x| i64::try_from(x).ok()).unwrap_or(-1))
-                            .collect(),
-                        None => Vec::new(),
-                    };
-                    (i.key.clone(), i.dtype, dims)
-                })
+                .map(|i| (i.key.clone(), i.dtype, protocol_dims(&i.shape)))
                 .collect(),
             outputs: self.outputs.iter().map(|(k, _)| k.clone()).collect(),
+            output_specs: self.output_specs.clone(),
         }
     }
 

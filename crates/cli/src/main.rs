@@ -25,6 +25,7 @@ mod engine;
 mod inputs;
 mod run;
 mod scan;
+mod serve;
 mod show;
 
 use clap::{Parser, Subcommand};
@@ -64,6 +65,16 @@ enum Command {
     /// Measure a model's steady-state latency, throughput, load time and peak memory
     /// (random inputs matching the signature unless given).
     Bench(bench::BenchArgs),
+    /// Serve models over TF Serving's REST and gRPC APIs, safely: every request
+    /// authenticated and authorized, every model scanned and run in sandboxed
+    /// workers, TLS, limits and an audit log. Quick start:
+    /// `ward serve --model_name NAME --model_base_path DIR` (prints a token).
+    Serve(serve::ServeArgs),
+    /// Manage API tokens for `ward serve`.
+    Token {
+        #[command(subcommand)]
+        command: serve::TokenCommand,
+    },
     /// Inspect the sandbox: `ward sandbox check` prints which confinement layers this
     /// machine supports and exits 0 only when strict mode can run.
     Sandbox {
@@ -126,6 +137,8 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(&a),
         Command::Scan(a) => return scan::run(&a),
         Command::Bench(a) => bench::bench(&a),
+        Command::Serve(a) => serve::serve(&a),
+        Command::Token { command } => serve::token(&command),
         Command::Sandbox {
             command: SandboxCommand::Check,
         } => return sandbox_check(),

@@ -58,6 +58,9 @@ pub struct LoadReply {
     /// Input name, dtype and dims (`-1` = unknown).
     pub inputs: Vec<(String, DType, Vec<i64>)>,
     pub outputs: Vec<String>,
+    /// Per output (same order): dtype and dims when the signature declares
+    /// them (`None` / empty = unknown).
+    pub output_specs: Vec<(Option<DType>, Vec<i64>)>,
 }
 
 /// Actions a hostile test worker attempts (test builds only).
@@ -262,6 +265,14 @@ pub fn encode_message(msg: &Message) -> Result<Vec<u8>> {
                 }
             }
             e.strs(&reply.outputs);
+            e.len(reply.output_specs.len());
+            for (dtype, dims) in &reply.output_specs {
+                e.u8(dtype.map_or(u8::MAX, dtype_byte));
+                e.len(dims.len());
+                for &d in dims {
+                    e.i64(d);
+                }
+            }
         }
         Message::Run(v) => {
             e.u8(TAG_RUN);
@@ -479,7 +490,39 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message> {
                 inputs.push((name, dtype, dims));
             }
             let outputs = d.strings("output names")?;
-            Message::Ready(LoadReply { inputs, outputs })
+            let count = d.count(1 + 8, "output specs")?;
+            if count != outputs.len() {
+                return Err(Error::invalid_argument(
+                    "protocol: output specs do not match the outputs",
+                ));
+            }
+            let mut output_specs = Vec::with_capacity(count);
+            for _ in 0..count {
+                let b = d.u8("output dtype")?;
+                let dtype = if b == u8::MAX {
+                    None
+                } else {
+                    Some(dtype_from_byte(b)?)
+                };
+                let rank = d.count(8, "output dims")?;
+                if rank > MAX_RANK {
+                    return Err(Error::invalid_argument("protocol: output rank too large"));
+                }
+                let mut dims = Vec::with_capacity(rank);
+                for _ in 0..rank {
+                    let v = d.i64("output dim")?;
+                    if v < -1 {
+                        return Err(Error::invalid_argument("protocol: negative output dim"));
+                    }
+                    dims.push(v);
+                }
+                output_specs.push((dtype, dims));
+            }
+            Message::Ready(LoadReply {
+                inputs,
+                outputs,
+                output_specs,
+            })
         }
         TAG_RUN => Message::Run(d.named_tensors()?),
         TAG_OUTPUTS => Message::Outputs(d.named_tensors()?),
@@ -638,6 +681,7 @@ mod tests {
         roundtrip(Message::Ready(LoadReply {
             inputs: vec![("x".into(), DType::F32, vec![-1, 3])],
             outputs: vec!["y".into()],
+            output_specs: vec![(Some(DType::F32), vec![-1, 2])],
         }));
         roundtrip(Message::Load(LoadRequest {
             files: vec![("saved_model.pb".into(), vec![1, 2, 3])],

@@ -7,6 +7,7 @@ mod error;
 pub mod npy;
 mod shape;
 mod tensor;
+pub mod units;
 
 pub use budget::{Budget, Lease, Limits};
 pub use dtype::DType;

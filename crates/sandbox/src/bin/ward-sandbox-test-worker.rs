@@ -35,9 +35,11 @@ impl Handler for Echo {
         Ok(())
     }
     fn load(&mut self, req: LoadRequest) -> Result<LoadReply> {
+        let outputs: Vec<String> = req.files.into_iter().map(|(p, _)| p).collect();
         Ok(LoadReply {
             inputs: Vec::new(),
-            outputs: req.files.into_iter().map(|(p, _)| p).collect(),
+            output_specs: vec![(None, Vec::new()); outputs.len()],
+            outputs,
         })
     }
     fn run(&mut self, inputs: Named) -> Result<Named> {
