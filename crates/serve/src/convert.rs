@@ -28,6 +28,7 @@ pub enum JsonFormat {
 }
 
 /// A parsed `:predict` body.
+#[derive(Debug)]
 pub struct JsonPredict {
     pub signature_name: Option<String>,
     pub format: JsonFormat,
@@ -282,13 +283,13 @@ fn stack(
 fn check_batch(inputs: &[(String, Tensor)], limits: &InputLimits) -> ServeResult<()> {
     let mut total: u64 = 0;
     for (name, t) in inputs {
-        if let Some(&batch) = t.dims().first() {
-            if u64::try_from(batch).map_or(true, |b| b > limits.max_batch) {
-                return Err(ServeError::invalid(format!(
-                    "input '{name}': batch size {batch} exceeds this model's limit of {}",
-                    limits.max_batch
-                )));
-            }
+        if let Some(&batch) = t.dims().first()
+            && u64::try_from(batch).map_or(true, |b| b > limits.max_batch)
+        {
+            return Err(ServeError::invalid(format!(
+                "input '{name}': batch size {batch} exceeds this model's limit of {}",
+                limits.max_batch
+            )));
         }
         total = total.saturating_add(u64::try_from(t.len()).unwrap_or(u64::MAX));
     }
