@@ -10,284 +10,18 @@
     clippy::unreachable
 )]
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod serve_support;
+use serve_support::*;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::oneshot;
+use std::time::{Duration, Instant};
 use ward_serve::auth::{hex, sha256};
 use ward_serve::proto::model_service_client::ModelServiceClient;
 use ward_serve::proto::prediction_service_client::PredictionServiceClient;
 use ward_serve::proto::{
-    GetModelMetadataRequest, GetModelStatusRequest, ModelSpec, PredictRequest, ReloadConfigRequest,
+    GetModelMetadataRequest, GetModelStatusRequest, PredictRequest, ReloadConfigRequest,
     SignatureDefMap,
 };
-use ward_serve::{Config, ServeOptions, bind};
-use ward_tf::proto::{TensorProto, TensorShapeProto, tensor_shape_proto};
-
-const ADMIN: &str = "tok-admin-0123456789";
-const OTHER: &str = "tok-other-0123456789";
-const STATUS_ONLY: &str = "tok-status-0123456789";
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
-fn npy_f32(path: &Path) -> (Vec<usize>, Vec<f32>) {
-    let budget = ward_tensor::Budget::unlimited();
-    let bytes = std::fs::read(path).unwrap();
-    let t = ward_tensor::npy::read_npy(&bytes, &budget).unwrap();
-    (t.dims().to_vec(), t.as_slice::<f32>().unwrap().to_vec())
-}
-
-/// A base path holding the given versions, each a link to `saved_model`.
-fn model_base(root: &Path, name: &str, saved_model: &Path, versions: &[i64]) -> PathBuf {
-    let base = root.join(name);
-    std::fs::create_dir_all(&base).unwrap();
-    for v in versions {
-        std::os::unix::fs::symlink(saved_model, base.join(v.to_string())).unwrap();
-    }
-    base
-}
-
-fn identities() -> String {
-    format!(
-        r#"
-[[identity]]
-name = "admin"
-token_sha256 = "{}"
-metrics = true
-[[identity.grant]]
-models = ["*"]
-verbs = ["predict", "metadata", "status"]
-
-[[identity]]
-name = "other"
-token_sha256 = "{}"
-[[identity.grant]]
-models = ["other"]
-verbs = ["predict", "metadata", "status"]
-
-[[identity]]
-name = "watcher"
-token_sha256 = "{}"
-[[identity.grant]]
-models = ["mlp"]
-verbs = ["status"]
-"#,
-        hex(&sha256(ADMIN.as_bytes())),
-        hex(&sha256(OTHER.as_bytes())),
-        hex(&sha256(STATUS_ONLY.as_bytes())),
-    )
-}
-
-struct Server {
-    rest: SocketAddr,
-    grpc: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<Result<(), String>>,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.rest)
-    }
-    /// Stops the server; returns its directory (still on disk).
-    async fn shutdown(mut self) -> tempfile::TempDir {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        self.dir
-    }
-}
-
-async fn start(dir: tempfile::TempDir, toml: &str) -> Server {
-    let config = Config::from_toml(toml, "test.toml", dir.path()).unwrap();
-    let bound = bind(
-        config,
-        ServeOptions {
-            worker_exe: env!("CARGO_BIN_EXE_ward").into(),
-            worker_args: vec!["__worker".into()],
-        },
-    )
-    .unwrap();
-    let rest = bound.rest_addr().unwrap();
-    let grpc = bound.grpc_addr().unwrap();
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(bound.run(async move {
-        let _ = rx.await;
-    }));
-    Server {
-        rest,
-        grpc,
-        stop: Some(tx),
-        task,
-        dir,
-    }
-}
-
-/// The server section, the given models plus "other" (the MLP again, for
-/// the identity that may use only it), and the identities.
-fn server_toml(extra_server: &str, models: &str) -> String {
-    format!(
-        "[server]\nrest_port = 0\ngrpc_port = 0\npoll_interval = \"200ms\"\nsandbox = \"strict\"\n{extra_server}\n{models}\n[[model]]\nname = \"other\"\nbase_path = \"{}\"\n{}",
-        other_base().display(),
-        identities()
-    )
-}
-
-fn other_base() -> PathBuf {
-    static BASE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BASE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
-        model_base(
-            &dir,
-            "other",
-            &fixtures().join("models/mlp/saved_model"),
-            &[1],
-        )
-    })
-    .clone()
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().build().unwrap()
-}
-
-async fn get(url: &str, token: Option<&str>) -> (u16, Value) {
-    let mut req = client().get(url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let resp = req.send().await.unwrap();
-    let code = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        code,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn post(url: &str, token: Option<&str>, body: String) -> (u16, Value) {
-    let mut req = client().post(url).body(body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let resp = req.send().await.unwrap();
-    let code = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        code,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-/// Waits until `model` reports `version` in `state`.
-async fn wait_state(s: &Server, model: &str, version: i64, state: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (code, body) = get(&s.url(&format!("/v1/models/{model}")), Some(ADMIN)).await;
-        if code == 200 {
-            let hit = body["model_version_status"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|v| v["version"] == version.to_string() && v["state"] == state);
-            if let Some(v) = hit {
-                return v.clone();
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{model} v{version} never reached {state}: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Sends exactly these bytes (no client-side path normalization) and
-/// returns the HTTP status.
-async fn raw_http(addr: SocketAddr, request: &str) -> u16 {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
-    let text = String::from_utf8_lossy(&buf);
-    text.split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
-}
-
-fn mlp_rows() -> (Value, Vec<f32>) {
-    let (dims, x) = npy_f32(&fixtures().join("models/mlp/inputs/x.npy"));
-    let rows: Vec<Vec<f32>> = x.chunks(dims[1]).map(<[f32]>::to_vec).collect();
-    let (_, expected) = npy_f32(&fixtures().join("models/mlp/expected/probs.npy"));
-    (json!(rows), expected)
-}
-
-fn flat(v: &Value) -> Vec<f32> {
-    match v {
-        Value::Array(a) => a.iter().flat_map(flat).collect(),
-        Value::Number(n) => vec![n.as_f64().unwrap() as f32],
-        other => panic!("not a number: {other}"),
-    }
-}
-
-fn assert_close(got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len());
-    for (g, w) in got.iter().zip(want) {
-        assert!((g - w).abs() <= 1e-5 + 1e-4 * w.abs(), "{g} vs {w}");
-    }
-}
-
-fn f32_proto(dims: &[usize], values: &[f32]) -> TensorProto {
-    TensorProto {
-        dtype: 1,
-        tensor_shape: Some(TensorShapeProto {
-            dim: dims
-                .iter()
-                .map(|&d| tensor_shape_proto::Dim {
-                    size: d as i64,
-                    name: String::new(),
-                })
-                .collect(),
-            unknown_rank: false,
-        }),
-        tensor_content: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        ..Default::default()
-    }
-}
-
-fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
-    let mut req = tonic::Request::new(msg);
-    req.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    req
-}
-
-fn spec(name: &str) -> Option<ModelSpec> {
-    Some(ModelSpec {
-        name: name.into(),
-        ..Default::default()
-    })
-}
-
-async fn channel(addr: SocketAddr) -> tonic::transport::Channel {
-    tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_and_grpc_serve_the_mlp_like_tf() {
@@ -680,5 +414,229 @@ async fn limits_refuse_oversized_requests() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::InvalidArgument, "{e:?}");
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_versions_are_picked_up_and_refused_models_are_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let mlp = fixtures().join("models/mlp/saved_model");
+    let base = model_base(dir.path(), "mlp", &mlp, &[1]);
+    let bad = model_base(
+        dir.path(),
+        "bad",
+        &fixtures().join("scan/print_to_file/saved_model"),
+        &[3],
+    );
+    let toml = server_toml(
+        "",
+        &format!(
+            "[[model]]\nname = \"mlp\"\nbase_path = \"{}\"\nlabels = {{ stable = 1, canary = 2 }}\n\n[[model]]\nname = \"bad\"\nbase_path = \"{}\"\n",
+            base.display(),
+            bad.display()
+        ),
+    );
+    let s = start(dir, &toml).await;
+    wait_state(&s, "mlp", 1, "AVAILABLE").await;
+    let (rows, expected) = mlp_rows();
+    let body = json!({"instances": rows}).to_string();
+
+    // A model that fails the scan: END with the reason; predict is 503.
+    let st = wait_state(&s, "bad", 3, "END").await;
+    let why = st["status"]["error_message"].as_str().unwrap();
+    assert!(why.contains("scan refused"), "{why}");
+    assert_eq!(st["status"]["error_code"], "PERMISSION_DENIED");
+    let (code, out) = post(&s.url("/v1/models/bad:predict"), Some(ADMIN), body.clone()).await;
+    assert_eq!(code, 503, "{out}");
+
+    // Add version 2 while running: served after the next poll; with the
+    // default policy (latest 1) version 1 is then unloaded.
+    std::os::unix::fs::symlink(&mlp, s.dir.path().join("mlp/2")).unwrap();
+    wait_state(&s, "mlp", 2, "AVAILABLE").await;
+    wait_state(&s, "mlp", 1, "END").await;
+    let (code, out) = post(
+        &s.url("/v1/models/mlp/labels/canary:predict"),
+        Some(ADMIN),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(code, 200, "{out}");
+    assert_close(&flat(&out["predictions"]), &expected);
+    let (code, _) = post(
+        &s.url("/v1/models/mlp/labels/stable:predict"),
+        Some(ADMIN),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(code, 503);
+    let (code, _) = post(
+        &s.url("/v1/models/mlp/labels/nope:predict"),
+        Some(ADMIN),
+        body,
+    )
+    .await;
+    assert_eq!(code, 400);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_and_mtls() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = pki();
+    for (name, text) in [
+        ("ca.pem", &p.ca_pem),
+        ("server.pem", &p.server_cert),
+        ("server.key", &p.server_key),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let base = model_base(
+        dir.path(),
+        "mlp",
+        &fixtures().join("models/mlp/saved_model"),
+        &[1],
+    );
+    let toml = server_toml(
+        "listen = \"127.0.0.1\"",
+        &format!(
+            r#"[tls]
+cert = "server.pem"
+key = "server.key"
+client_ca = "ca.pem"
+require_client_cert = false
+
+[[identity]]
+name = "alice-cert"
+client_cert_sha256 = "{}"
+[[identity.grant]]
+models = ["mlp"]
+verbs = ["status", "predict"]
+
+[[model]]
+name = "mlp"
+base_path = "{}"
+"#,
+            hex(&sha256(&p.client_der)),
+            base.display()
+        ),
+    );
+    let s = start(dir, &toml).await;
+    let ca = reqwest::Certificate::from_pem(p.ca_pem.as_bytes()).unwrap();
+    let tls_client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(ca.clone())
+        .build()
+        .unwrap();
+    let url = format!("https://{}/v1/models/mlp", s.rest);
+    // Wait for the model over TLS with a token.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = tls_client
+            .get(&url)
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        if r.status().as_u16() == 200 && r.text().await.unwrap().contains("AVAILABLE") {
+            break;
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Without a token and without a client certificate: 401.
+    assert_eq!(
+        tls_client.get(&url).send().await.unwrap().status().as_u16(),
+        401
+    );
+    // mTLS: the client certificate alone is the identity.
+    let identity =
+        reqwest::Identity::from_pem(format!("{}{}", p.client_cert, p.client_key).as_bytes())
+            .unwrap();
+    let mtls_client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(ca)
+        .identity(identity)
+        .build()
+        .unwrap();
+    assert_eq!(
+        mtls_client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let meta = format!("https://{}/v1/models/mlp/metadata", s.rest);
+    assert_eq!(
+        mtls_client
+            .get(&meta)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
+    // Plaintext to the TLS port gets no HTTP answer.
+    let plain = client()
+        .get(format!("http://{}/v1/models/mlp", s.rest))
+        .bearer_auth(ADMIN)
+        .send()
+        .await;
+    assert!(plain.is_err() || plain.unwrap().status().as_u16() != 200);
+    // A client that does not trust the server's CA cannot connect.
+    let untrusting = reqwest::Client::builder().use_rustls_tls().build().unwrap();
+    assert!(
+        untrusting
+            .get(&url)
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .is_err()
+    );
+    // gRPC over TLS.
+    let tls = tonic::transport::ClientTlsConfig::new()
+        .ca_certificate(tonic::transport::Certificate::from_pem(&p.ca_pem))
+        .domain_name("localhost");
+    let ch =
+        tonic::transport::Endpoint::from_shared(format!("https://localhost:{}", s.grpc.port()))
+            .unwrap()
+            .tls_config(tls)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+    let mut m = ModelServiceClient::new(ch);
+    let st = m
+        .get_model_status(authed(
+            GetModelStatusRequest {
+                model_spec: spec("mlp"),
+            },
+            ADMIN,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(st.model_version_status[0].state, 30);
+    // Plaintext gRPC to the TLS port fails.
+    let plain = tonic::transport::Endpoint::from_shared(format!("http://{}", s.grpc))
+        .unwrap()
+        .connect()
+        .await;
+    if let Ok(ch) = plain {
+        let mut m = ModelServiceClient::new(ch);
+        assert!(
+            m.get_model_status(authed(
+                GetModelStatusRequest {
+                    model_spec: spec("mlp")
+                },
+                ADMIN
+            ))
+            .await
+            .is_err()
+        );
+    }
     s.shutdown().await;
 }
