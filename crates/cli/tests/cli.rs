@@ -716,3 +716,116 @@ fn budgets_hold_inside_the_sandbox() {
     ]);
     assert!(ok.status.success(), "{}", stderr(&ok));
 }
+
+#[test]
+fn token_new_prints_a_token_and_its_hash() {
+    let out = ward(&["token", "new"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let token = text
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .unwrap();
+    let hash = text
+        .lines()
+        .find_map(|l| l.strip_prefix("token_sha256: "))
+        .unwrap();
+    assert!(token.starts_with("ward_") && token.len() >= 48);
+    assert_eq!(
+        hash,
+        ward_serve::auth::hex(&ward_serve::auth::sha256(token.as_bytes()))
+    );
+}
+
+#[test]
+fn serve_refuses_bad_configs_with_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ward.toml");
+    std::fs::write(&cfg, "[server]\nlisten = \"0.0.0.0\"\n").unwrap();
+    let out = ward(&["serve", "--config", p(&cfg)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("ward.toml:2: refusing to listen on 0.0.0.0 without [tls]"),
+        "{err}"
+    );
+    std::fs::write(&cfg, "[server]\nrest_port = \"x\"\n").unwrap();
+    let out = ward(&["serve", "--config", p(&cfg)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ward.toml:2:"), "{}", stderr(&out));
+    let out = ward(&["serve"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = ward(&[
+        "serve",
+        "--model_name",
+        "a/b",
+        "--model_base_path",
+        p(dir.path()),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn serve_quick_start_prints_a_token_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let base = fixture("mlp/versions");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args([
+            "serve",
+            "--model_name",
+            "mlp",
+            "--model_base_path",
+            p(&base),
+            "--port",
+            "0",
+            "--rest_api_port",
+            "0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let token = line.trim().strip_prefix("token: ").unwrap().to_string();
+    let mut stderr_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let rest = loop {
+        let l = stderr_lines.next().unwrap().unwrap();
+        if let Some(addr) = l.split("REST on ").nth(1) {
+            break addr.trim().to_string();
+        }
+    };
+    assert!(
+        rest.starts_with("127.0.0.1:"),
+        "quick start must bind loopback: {rest}"
+    );
+    let get = |auth: &str| {
+        let mut s = std::net::TcpStream::connect(&rest).unwrap();
+        write!(
+            s,
+            "GET /v1/models/mlp HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(get("").starts_with("HTTP/1.1 401"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let r = get(&format!("Authorization: Bearer {token}\r\n"));
+        if r.starts_with("HTTP/1.1 200") && r.contains("AVAILABLE") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{r}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}

@@ -602,3 +602,127 @@ fn ward_audit_policy_check(text: &str) -> Result<(), String> {
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    const H: &str = "abababababababababababababababababababababababababababababababab";
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, "t.toml", Path::new("/base"))
+    }
+
+    #[test]
+    fn the_commented_example_is_valid() {
+        let text = include_str!("../../../examples/ward.toml");
+        let c = Config::from_toml(text, "ward.toml", Path::new("/repo/examples")).unwrap();
+        assert_eq!(c.server.listen, IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(c.identities.len(), 2);
+        assert_eq!(c.models[0].workers, 2);
+        assert_eq!(c.models[0].memory_bytes, 1 << 30);
+        assert_eq!(c.models[0].timeout, Duration::from_secs(10));
+        assert_eq!(
+            c.models[0].base_path,
+            Path::new("/repo/examples/../tests/fixtures/models/mlp/versions")
+        );
+        assert!(!c.identities[1].may("other", Verb::Predict));
+        assert!(c.identities[1].may_version("mlp", 2, Verb::Predict));
+        assert!(!c.identities[1].may_version("mlp", 3, Verb::Predict));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases = [
+            (
+                "[server]\nlisten = \"127.0.0.1\"\nbogus = 1\n",
+                3,
+                "unknown field",
+            ),
+            ("[server]\n\nrequest_timeout = \"5 parsecs\"\n", 3, "unit"),
+            (
+                "[server]\nlisten = \"example.com\"\n",
+                2,
+                "not an IP address",
+            ),
+            ("[server]\nsandbox = \"off\"\n", 2, "strict"),
+            (
+                "[[model]]\nname = \"a/b\"\nbase_path = \"x\"\n",
+                2,
+                "may use only",
+            ),
+            (
+                "[[model]]\nname = \"m\"\nbase_path = \"x\"\nversion_policy = \"specific\"\n",
+                4,
+                "versions",
+            ),
+            (
+                "[[model]]\nname = \"m\"\nbase_path = \"x\"\n[[model]]\nname = \"m\"\nbase_path = \"y\"\n",
+                5,
+                "twice",
+            ),
+            ("[[identity]]\nname = \"a\"\n", 2, "neither"),
+            (
+                "[[identity]]\nname = \"a\"\ntoken_sha256 = \"xyz\"\n",
+                3,
+                "64 hex",
+            ),
+            (
+                &format!(
+                    "[[identity]]\nname = \"a\"\ntoken_sha256 = \"{H}\"\n[[identity.grant]]\nmodels = [\"ghost\"]\nverbs = [\"predict\"]\n"
+                ),
+                5,
+                "not configured",
+            ),
+            (
+                &format!(
+                    "[[identity]]\nname = \"a\"\ntoken_sha256 = \"{H}\"\n[[identity.grant]]\nmodels = [\"*\"]\nverbs = [\"delete\"]\n"
+                ),
+                6,
+                "unknown verb",
+            ),
+            (
+                "[[model]]\nname = \"m\"\nbase_path = \"x\"\npolicy = \"/no/such/policy.toml\"\n",
+                4,
+                "cannot read policy",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, Some(line), "{text}: {e}");
+            assert!(e.message.contains(needle), "{text}: {e}");
+            assert!(
+                e.to_string().starts_with(&format!("t.toml:{line}: ")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn exposure_needs_tls_and_identities() {
+        let e = parse("[server]\nlisten = \"0.0.0.0\"\n").unwrap_err();
+        assert!(e.message.contains("without [tls]"), "{e}");
+        assert_eq!(e.line, Some(2));
+        let tls = "[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n";
+        let e = parse(&format!("[server]\nlisten = \"0.0.0.0\"\n{tls}")).unwrap_err();
+        assert!(e.message.contains("no [[identity]]"), "{e}");
+        let ok = format!(
+            "[server]\nlisten = \"0.0.0.0\"\n{tls}[[identity]]\nname = \"a\"\ntoken_sha256 = \"{H}\"\n"
+        );
+        assert!(parse(&ok).is_ok());
+        // Explicitly insecure is allowed (and warned about at start).
+        assert!(parse("[server]\nlisten = \"0.0.0.0\"\ninsecure = true\n").is_ok());
+        // A certificate identity needs a client CA.
+        let e = parse(&format!(
+            "[[identity]]\nname = \"a\"\nclient_cert_sha256 = \"{H}\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("client_ca"), "{e}");
+        // Two identities may not share a token.
+        let two = format!(
+            "[[identity]]\nname = \"a\"\ntoken_sha256 = \"{H}\"\n[[identity]]\nname = \"b\"\ntoken_sha256 = \"{H}\"\n"
+        );
+        assert!(parse(&two).unwrap_err().message.contains("shares"));
+    }
+}

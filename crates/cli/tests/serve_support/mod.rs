@@ -189,7 +189,10 @@ pub async fn wait_state(s: &Server, model: &str, version: i64, state: &str) -> V
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|v| v["version"] == version.to_string() && v["state"] == state);
+                .find(|v| {
+                    v["version"].as_str() == Some(version.to_string().as_str())
+                        && v["state"] == state
+                });
             if let Some(v) = hit {
                 return v.clone();
             }
