@@ -20,7 +20,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${FUZZ_CORPUS_DIR:-$root/fuzz/corpus}"
 max="${FUZZ_SEED_MAX_BYTES:-1048576}"
 command -v python3 >/dev/null || { echo "fuzz-seed: python3 is needed" >&2; exit 1; }
-mkdir -p "$corpus"/{graphdef,saved_model,checkpoint,npy,op,ipc_frame}
+mkdir -p "$corpus"/{graphdef,saved_model,checkpoint,npy,op,ipc_frame,rest_predict_json,grpc_predict}
 python3 - "$root" "$corpus" "$max" <<'PY'
 import base64, glob, hashlib, io, json, os, struct, sys, zipfile
 root, corpus, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -75,6 +75,44 @@ rnd = __import__("random").Random(1)
 for n in (16, 64, 256, 1024):
     for _ in range(8):
         put("op", bytes(rnd.randrange(256) for _ in range(n)))
+# REST bodies: both layouts, every leaf kind, and near-misses.
+for body in [
+    {"instances": [[1, 2, 3, 4], [5, 6, 7, 8.5]]},
+    {"inputs": {"x": [[1, 2, 3, 4]], "ids": [1, 2], "mask": [True, False]}},
+    {"instances": [{"x": [1, 2, 3, 4], "ids": 3, "mask": True, "h": 0.5, "s_bytes": {"b64": "aGk="}}]},
+    {"signature_name": "serving_default", "inputs": [[1e-7, -2, "NaN", "Infinity"]]},
+    {"inputs": {"u": 7, "s_bytes": ["a", {"b64": "AA=="}]}},
+    {"instances": [[[1]], [[1, 2]]]},
+]:
+    put("rest_predict_json", json.dumps(body).encode())
+# gRPC PredictRequests, encoded by hand (protobuf wire format).
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+def field(num, wire, payload):
+    key = varint((num << 3) | wire)
+    return key + (varint(len(payload)) + payload if wire == 2 else payload)
+def tensor(dtype, dims, content=b"", floats=None):
+    shape = b"".join(field(2, 2, field(1, 0, varint(d))) for d in dims)
+    t = field(1, 0, varint(dtype)) + field(2, 2, shape)
+    if content:
+        t += field(4, 2, content)
+    if floats is not None:
+        t += field(5, 2, b"".join(struct.pack("<f", f) for f in floats))
+    return t
+def predict(name, inputs):
+    spec = field(1, 2, field(1, 2, name.encode()))
+    body = b"".join(field(2, 2, field(1, 2, k.encode()) + field(2, 2, v)) for k, v in inputs)
+    return spec + body + field(3, 2, b"y")
+put("grpc_predict", predict("m", [("x", tensor(1, [2, 4], struct.pack("<8f", *range(8))))]))
+put("grpc_predict", predict("m", [("x", tensor(1, [3], floats=[1.5])), ("ids", tensor(9, [2], struct.pack("<2q", 1, 2)))]))
+put("grpc_predict", predict("m", [("b", tensor(10, [4], b"\x00\x01\x01\x00")), ("h", tensor(19, [1], b"\x00\x3c"))]))
 for t in sorted(os.listdir(corpus)):
     total = len(os.listdir(os.path.join(corpus, t)))
     print(f"fuzz-seed: {t:12} {counts.get(t, 0):5} new, {total:6} in corpus")
