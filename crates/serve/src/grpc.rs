@@ -151,7 +151,8 @@ impl GrpcApi {
                 Ok((call, who))
             }
             Err(e) => {
-                self.core.finish(&call, Some(e.status), 0, 0);
+                self.core
+                    .finish(&call, Some(e.status), grpc_code_number(e.status), 0);
                 Err(e)
             }
         }
@@ -311,6 +312,11 @@ impl GrpcApi {
         let (call, _) = self.begin(request, verb)?;
         self.end::<T>(&call, Err(error))
     }
+}
+
+/// The numeric gRPC code, as the audit log records it.
+fn grpc_code_number(status: Status) -> u16 {
+    u16::try_from(status.grpc() as i32).unwrap_or(2)
 }
 
 fn unimplemented(what: &str) -> ServeError {

@@ -71,10 +71,18 @@ pub struct WorkerSpawn {
 }
 
 /// A pool of sandboxed workers, all holding the same model version.
+///
+/// Cancel-safe: a request whose client goes away still owns its worker
+/// and permit inside the blocking task until the run ends, and that task
+/// returns the worker to the pool — never a permit without a worker.
 pub struct Pool {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
     model: String,
     idle: Mutex<Vec<Supervisor>>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     waiting: AtomicUsize,
     queue: usize,
     timeout: Duration,
@@ -103,17 +111,20 @@ impl Pool {
         }
         let reply = reply.ok_or_else(|| ServeError::internal("no worker started"))?;
         let workers = supervisors.len();
+        let inner = PoolInner {
+            model: config.name.clone(),
+            idle: Mutex::new(supervisors),
+            permits: Arc::new(Semaphore::new(workers)),
+            waiting: AtomicUsize::new(0),
+            queue: usize::try_from(config.queue).unwrap_or(usize::MAX),
+            timeout: config.timeout,
+            crashes: AtomicU32::new(0),
+            unavailable: Mutex::new(None),
+            metrics,
+        };
         Ok((
             Pool {
-                model: config.name.clone(),
-                idle: Mutex::new(supervisors),
-                permits: Semaphore::new(workers),
-                waiting: AtomicUsize::new(0),
-                queue: usize::try_from(config.queue).unwrap_or(usize::MAX),
-                timeout: config.timeout,
-                crashes: AtomicU32::new(0),
-                unavailable: Mutex::new(None),
-                metrics,
+                inner: Arc::new(inner),
             },
             reply,
         ))
@@ -121,12 +132,13 @@ impl Pool {
 
     /// Why this pool no longer serves, if it gave up.
     pub fn unavailable(&self) -> Option<String> {
-        self.unavailable.lock().ok().and_then(|u| u.clone())
+        self.inner.unavailable.lock().ok().and_then(|u| u.clone())
     }
 
-    /// Process ids of the live workers (tests and diagnostics).
+    /// Process ids of the idle workers (tests and diagnostics).
     pub fn worker_pids(&self) -> Vec<u32> {
-        self.idle
+        self.inner
+            .idle
             .lock()
             .map(|idle| {
                 idle.iter()
@@ -138,44 +150,59 @@ impl Pool {
 
     /// Runs one request on a free worker, waiting in the bounded queue.
     pub async fn run(&self, inputs: Vec<(String, Tensor)>) -> ServeResult<Vec<(String, Tensor)>> {
+        let inner = &self.inner;
         if let Some(reason) = self.unavailable() {
             return Err(ServeError::new(Status::Unavailable, reason));
         }
-        let queued = self.waiting.fetch_add(1, Ordering::SeqCst);
-        let _leave = Leave(&self.waiting, &self.metrics, &self.model);
-        if queued >= self.queue.saturating_add(self.permits.available_permits()) {
+        let queued = inner.waiting.fetch_add(1, Ordering::SeqCst);
+        let leave = Leave(&inner.waiting, &inner.metrics, &inner.model);
+        if queued
+            >= inner
+                .queue
+                .saturating_add(inner.permits.available_permits())
+        {
             return Err(ServeError::new(
                 Status::ResourceExhausted,
-                format!("model '{}' is busy: its request queue is full", self.model),
+                format!("model '{}' is busy: its request queue is full", inner.model),
             ));
         }
-        self.metrics
-            .queue_depth(&self.model, self.waiting.load(Ordering::SeqCst));
-        let permit = tokio::time::timeout(self.timeout, self.permits.acquire())
-            .await
-            .map_err(|_| {
-                ServeError::new(
-                    Status::DeadlineExceeded,
-                    "timed out waiting for a free worker",
-                )
-            })?
-            .map_err(|_| ServeError::new(Status::Unavailable, "the model is unloading"))?;
-        drop(_leave);
+        inner
+            .metrics
+            .queue_depth(&inner.model, inner.waiting.load(Ordering::SeqCst));
+        let permit =
+            tokio::time::timeout(inner.timeout, Arc::clone(&inner.permits).acquire_owned())
+                .await
+                .map_err(|_| {
+                    ServeError::new(
+                        Status::DeadlineExceeded,
+                        "timed out waiting for a free worker",
+                    )
+                })?
+                .map_err(|_| ServeError::new(Status::Unavailable, "the model is unloading"))?;
+        drop(leave);
+        let task_inner = Arc::clone(inner);
+        let joined =
+            tokio::task::spawn_blocking(move || task_inner.run_blocking(permit, inputs)).await;
+        joined.map_err(|e| ServeError::internal(format!("worker task failed: {e}")))?
+    }
+}
+
+impl PoolInner {
+    /// Takes an idle worker, runs, and puts the worker back before the
+    /// permit is released (the permit is dropped last, on return).
+    fn run_blocking(
+        &self,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        inputs: Vec<(String, Tensor)>,
+    ) -> ServeResult<Vec<(String, Tensor)>> {
         let mut sup = self
             .idle
             .lock()
             .map_err(|_| ServeError::internal("worker pool lock poisoned"))?
             .pop()
             .ok_or_else(|| ServeError::internal("no idle worker under a permit"))?;
-        let timeout = self.timeout;
         let restarts_before = sup.restarts();
-        let joined = tokio::task::spawn_blocking(move || {
-            let result = sup.run(inputs, timeout);
-            (sup, result)
-        })
-        .await;
-        let (sup, result) =
-            joined.map_err(|e| ServeError::internal(format!("worker task failed: {e}")))?;
+        let result = sup.run(inputs, self.timeout);
         let restarts = sup.restarts().saturating_sub(restarts_before);
         if restarts > 0 {
             self.metrics.worker_restarts(&self.model, restarts);
@@ -281,16 +308,21 @@ impl ServedModel {
         let name = &self.config.name;
         let number = match selector {
             VersionSelector::Latest => {
-                return slots
-                    .values()
-                    .rev()
-                    .find_map(|s| s.loaded.clone().filter(|l| l.pool.unavailable().is_none()))
-                    .ok_or_else(|| {
-                        ServeError::new(
-                            Status::Unavailable,
-                            format!("model '{name}' has no available version"),
-                        )
-                    });
+                let mut reason = None;
+                for slot in slots.values().rev() {
+                    if let Some(l) = &slot.loaded {
+                        match l.pool.unavailable() {
+                            None => return Ok(Arc::clone(l)),
+                            Some(r) => {
+                                reason.get_or_insert(r);
+                            }
+                        }
+                    }
+                }
+                return Err(ServeError::new(
+                    Status::Unavailable,
+                    reason.unwrap_or_else(|| format!("model '{name}' has no available version")),
+                ));
             }
             VersionSelector::Number(v) => *v,
             VersionSelector::Label(label) => *self.config.labels.get(label).ok_or_else(|| {

@@ -34,6 +34,9 @@ pub struct BoundServer {
     options: ServeOptions,
     rest: Option<TcpListener>,
     grpc: Option<TcpListener>,
+    audit: AuditLog,
+    rest_tls: Option<Arc<TlsReloader>>,
+    grpc_tls: Option<Arc<TlsReloader>>,
 }
 
 fn bind_port(
@@ -49,7 +52,9 @@ fn bind_port(
     Ok(Some(l))
 }
 
-/// Validates exposure rules and binds both ports (port 0 = any free port).
+/// Validates exposure rules, binds both ports (port 0 = any free port),
+/// opens the audit log and reads the TLS files — everything that may need
+/// the privileges the server is started with, which it then drops.
 pub fn bind(config: Config, options: ServeOptions) -> Result<BoundServer, String> {
     config.check_exposure()?;
     if config.server.grpc_port.is_none() && config.server.rest_port.is_none() {
@@ -57,11 +62,28 @@ pub fn bind(config: Config, options: ServeOptions) -> Result<BoundServer, String
     }
     let grpc = bind_port(config.server.listen, config.server.grpc_port, "gRPC")?;
     let rest = bind_port(config.server.listen, config.server.rest_port, "REST")?;
+    let audit = match &config.server.audit_log {
+        Some(p) => AuditLog::open(p)
+            .map_err(|e| format!("cannot open the audit log {}: {e}", p.display()))?,
+        None => AuditLog::disabled(),
+    };
+    let tls_for = |alpn: Vec<Vec<u8>>| -> Result<Option<Arc<TlsReloader>>, String> {
+        config
+            .tls
+            .clone()
+            .map(|t| TlsReloader::new(t, alpn).map(Arc::new))
+            .transpose()
+    };
+    let rest_tls = tls_for(vec![b"h2".to_vec(), b"http/1.1".to_vec()])?;
+    let grpc_tls = tls_for(vec![b"h2".to_vec()])?;
     Ok(BoundServer {
         config,
         options,
         rest,
         grpc,
+        audit,
+        rest_tls,
+        grpc_tls,
     })
 }
 
@@ -111,6 +133,9 @@ impl BoundServer {
             options,
             rest,
             grpc,
+            audit,
+            rest_tls,
+            grpc_tls,
         } = self;
         let s = &config.server;
         if s.insecure && !s.listen.is_loopback() {
@@ -123,11 +148,6 @@ impl BoundServer {
             tracing::warn!("no [[identity]] is configured: every request will be refused (401)");
         }
         let metrics = Arc::new(Metrics::new());
-        let audit = match &s.audit_log {
-            Some(p) => AuditLog::open(p)
-                .map_err(|e| format!("cannot open the audit log {}: {e}", p.display()))?,
-            None => AuditLog::disabled(),
-        };
         let mut sandbox =
             SandboxConfig::new(options.worker_exe.clone(), options.worker_args.clone());
         sandbox.mode = match s.sandbox {
@@ -147,16 +167,6 @@ impl BoundServer {
             metrics,
             audit,
         });
-        let tls_for = |alpn: Vec<Vec<u8>>| -> Result<Option<Arc<TlsReloader>>, String> {
-            config
-                .tls
-                .clone()
-                .map(|t| TlsReloader::new(t, alpn).map(Arc::new))
-                .transpose()
-        };
-        let rest_tls = tls_for(vec![b"h2".to_vec(), b"http/1.1".to_vec()])?;
-        let grpc_tls = tls_for(vec![b"h2".to_vec()])?;
-
         let (stop_tx, stop_rx) = watch::channel(false);
         let max_body = s.max_body_bytes;
         let limits = ListenerLimits {
@@ -223,7 +233,9 @@ impl BoundServer {
             }
         });
 
-        // SIGHUP: reload certificates (and keys, client CA).
+        // SIGHUP: reload certificates (and keys, client CA). After a
+        // privilege drop the files must be readable by the server's user;
+        // if not, the reload fails and the current certificate stays.
         let mut hup_stop = stop_rx.clone();
         let reloaders: Vec<Arc<TlsReloader>> = rest_tls.into_iter().chain(grpc_tls).collect();
         let hup = tokio::spawn(async move {
