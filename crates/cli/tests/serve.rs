@@ -638,5 +638,47 @@ base_path = "{}"
             .is_err()
         );
     }
+
+    // SIGHUP reloads the certificate: new connections get the new one.
+    let fresh = pki();
+    std::fs::write(s.dir.path().join("server.pem"), &fresh.server_cert).unwrap();
+    std::fs::write(s.dir.path().join("server.key"), &fresh.server_key).unwrap();
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let new_ca = reqwest::Certificate::from_pem(fresh.ca_pem.as_bytes()).unwrap();
+    let new_client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(new_ca)
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match new_client.get(&url).bearer_auth(ADMIN).send().await {
+            Ok(r) if r.status().as_u16() == 200 => break,
+            _ => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the new certificate was not picked up"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    let old_client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_pem(p.ca_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    assert!(
+        old_client
+            .get(&url)
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .is_err()
+    );
     s.shutdown().await;
 }
