@@ -1,6 +1,6 @@
 //! Tensor-bundle index entries and tensor data.
 
-use super::table::{mask_crc, read_table, varint};
+use super::table::{crc_ok, mask_crc, read_table, varint};
 use crate::dtype::type_attr;
 use crate::files::{DirFiles, ModelFiles};
 use crate::proto::{BundleEntryProto, BundleHeaderProto};
@@ -225,7 +225,7 @@ fn decode_entry(entry: &CheckpointEntry, shard: &[u8], budget: &Budget) -> Resul
     if dtype == DType::String {
         return decode_strings(shape, data, entry.crc32c, budget);
     }
-    if mask_crc(crc32c::crc32c(data)) != entry.crc32c {
+    if !crc_ok(mask_crc(crc32c::crc32c(data)), entry.crc32c) {
         return Err(corrupt("data CRC mismatch"));
     }
     Tensor::from_le_bytes(budget, dtype, shape, data, "checkpoint tensor")
@@ -253,12 +253,15 @@ fn decode_strings(shape: Shape, data: &[u8], expected_crc: u32, budget: &Budget)
     let (checksum, rest) = cursor
         .split_at_checked(4)
         .ok_or_else(|| corrupt("string tensor lacks its length checksum"))?;
-    if checksum != mask_crc(crc).to_le_bytes() {
+    if !crc_ok(
+        u32::from_le_bytes(checksum.try_into().unwrap_or_default()),
+        mask_crc(crc),
+    ) {
         return Err(corrupt("string length checksum mismatch"));
     }
     crc = crc32c::crc32c_append(crc, checksum);
     crc = crc32c::crc32c_append(crc, rest);
-    if mask_crc(crc) != expected_crc {
+    if !crc_ok(mask_crc(crc), expected_crc) {
         return Err(corrupt("data CRC mismatch"));
     }
     cursor = rest;
