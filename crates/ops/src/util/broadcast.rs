@@ -13,6 +13,11 @@ pub enum Plan {
     ScalarA,
     /// `b` is a single element.
     ScalarB,
+    /// `a` has the output's shape and `b` its trailing `inner` elements
+    /// (e.g. `[N,H,W,C] * [C]`): `b` repeats along contiguous runs.
+    SuffixB { inner: usize },
+    /// The mirror image: `b` has the output's shape, `a` repeats.
+    SuffixA { inner: usize },
     /// General case: per-dim strides (0 where broadcast).
     Strided {
         dims: Vec<usize>,
@@ -51,6 +56,10 @@ pub fn plan(a: &[usize], b: &[usize]) -> Result<Broadcast> {
         Plan::ScalarA
     } else if b_len == 1 && shape.dims().len() >= b.len() {
         Plan::ScalarB
+    } else if let Some(inner) = repeating_suffix(a, b, shape.dims()) {
+        Plan::SuffixB { inner }
+    } else if let Some(inner) = repeating_suffix(b, a, shape.dims()) {
+        Plan::SuffixA { inner }
     } else {
         // Collapse adjacent dims that broadcast the same way to shorten the walk.
         let out = shape.dims();
@@ -61,6 +70,22 @@ pub fn plan(a: &[usize], b: &[usize]) -> Result<Broadcast> {
         }
     };
     Ok(Broadcast { shape, plan })
+}
+
+/// `Some(len(small))` when `full` is the whole output and `small`, leading
+/// 1s aside, is the output's trailing dims.
+fn repeating_suffix(full: &[usize], small: &[usize], out: &[usize]) -> Option<usize> {
+    if full != out {
+        return None;
+    }
+    let first = small.iter().position(|&d| d != 1).unwrap_or(small.len());
+    let core = small.get(first..)?;
+    let tail = out.get(out.len().checked_sub(core.len())?..)?;
+    if core.is_empty() || core != tail {
+        return None;
+    }
+    let inner: usize = core.iter().product();
+    (inner > 0).then_some(inner)
 }
 
 /// Calls `f(out_index, a_index, b_index)` for every output element of a
@@ -168,6 +193,20 @@ pub fn for_each_broadcast<const K: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn per_channel_operands_take_the_suffix_path() {
+        let p = plan(&[2, 3, 4], &[4]).map(|b| b.plan);
+        assert!(matches!(p, Ok(Plan::SuffixB { inner: 4 })));
+        let p = plan(&[1, 3, 4], &[2, 3, 4]).map(|b| b.plan);
+        assert!(matches!(p, Ok(Plan::SuffixA { inner: 12 })));
+        // [2,3,4] * [3,1] is not a suffix: strided.
+        let p = plan(&[2, 3, 4], &[3, 1]).map(|b| b.plan);
+        assert!(matches!(p, Ok(Plan::Strided { .. })));
+        // Both broadcast: strided.
+        let p = plan(&[2, 1], &[1, 3]).map(|b| b.plan);
+        assert!(matches!(p, Ok(Plan::Strided { .. })));
+    }
 
     #[test]
     fn walks_three_operands_in_row_major_order() {

@@ -1,7 +1,7 @@
 //! Elementwise maps over one or two (broadcast) operands, allocating the
 //! output through the Budget.
 
-use super::broadcast::{Plan, for_each_strided, plan};
+use super::broadcast::{Broadcast, Plan, for_each_strided, plan};
 use crate::kernel::EvalCtx;
 use ward_tensor::{Element, Error, Result, Tensor};
 
@@ -57,6 +57,22 @@ pub fn binary<T: Element, U: Element>(
             let y = first(bv)?;
             out.extend(av.iter().map(|&x| f(x, y)));
         }
+        Plan::SuffixB { inner } => {
+            let bv = bv
+                .get(..*inner)
+                .ok_or_else(|| Error::internal("broadcast operand too short"))?;
+            for run in av.chunks_exact(*inner) {
+                out.extend(run.iter().zip(bv).map(|(&x, &y)| f(x, y)));
+            }
+        }
+        Plan::SuffixA { inner } => {
+            let av = av
+                .get(..*inner)
+                .ok_or_else(|| Error::internal("broadcast operand too short"))?;
+            for run in bv.chunks_exact(*inner) {
+                out.extend(av.iter().zip(run).map(|(&x, &y)| f(x, y)));
+            }
+        }
         Plan::Strided {
             dims,
             a_strides,
@@ -88,6 +104,27 @@ pub fn binary_inplace<T: Element>(
     b: &Tensor,
     f: impl Fn(T, T) -> T,
 ) -> Result<Tensor> {
+    // Per-channel `b` (`[N,H,W,C] op [C]`) updates `a` in place too.
+    if let Ok(Broadcast {
+        plan: Plan::SuffixB { inner },
+        ..
+    }) = plan(a.dims(), b.dims())
+        && a.dtype() == T::DTYPE
+        && b.dtype() == T::DTYPE
+    {
+        let bv = b.as_slice::<T>().map_err(|e| e.at_input(1))?;
+        let bv = bv
+            .get(..inner)
+            .ok_or_else(|| Error::internal("broadcast operand too short"))?;
+        if let Some(av) = a.unique_slice_mut::<T>() {
+            for run in av.chunks_exact_mut(inner) {
+                for (x, &y) in run.iter_mut().zip(bv) {
+                    *x = f(*x, y);
+                }
+            }
+            return Ok(a);
+        }
+    }
     if a.dims() == b.dims() || b.len() == 1 && a.rank() >= b.rank() {
         let bv = b.as_slice::<T>().map_err(|e| e.at_input(1))?;
         if a.dtype() == T::DTYPE && a.dtype() == b.dtype() {
