@@ -52,21 +52,25 @@ pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result
     let mut out = ctx.budget.alloc_empty::<T>(x.len(), "softmax output")?;
     let values = x.as_slice::<T>()?;
     if width > 0 {
+        // One exp per element, kept in a row buffer, then scaled.
+        let mut exps: Vec<T::Wide> = Vec::new();
+        exps.try_reserve_exact(width)
+            .map_err(|_| ward_tensor::Error::resource_exhausted("softmax row"))?;
         for row in values.chunks(width) {
             let max = row
                 .iter()
                 .map(|v| v.widen())
                 .fold(T::Wide::NEG_INF, T::wide_max);
-            let sum = row
-                .iter()
-                .fold(T::Wide::ZERO_W, |acc, v| acc + (v.widen() - max).exp());
+            exps.clear();
+            exps.extend(row.iter().map(|v| (v.widen() - max).exp_fast()));
+            let sum = exps.iter().fold(T::Wide::ZERO_W, |acc, &e| acc + e);
             if log {
                 let log_sum = sum.ln();
                 out.0
                     .extend(row.iter().map(|v| T::narrow(v.widen() - max - log_sum)));
             } else {
-                out.0
-                    .extend(row.iter().map(|v| T::narrow((v.widen() - max).exp() / sum)));
+                let inv = T::Wide::ONE_W / sum;
+                out.0.extend(exps.iter().map(|&e| T::narrow(e * inv)));
             }
         }
     }

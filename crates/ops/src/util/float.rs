@@ -42,30 +42,52 @@ pub trait Wide:
     /// Whether ward's log of a negative subnormal is NaN (as TF's recorded
     /// float32 results; see math/log.rs) rather than -inf (float64).
     const LOG_NAN_FOR_NEGATIVE_SUBNORMAL: bool;
+    /// f32 (rather than f64) arithmetic.
+    const SINGLE: bool;
     fn is_subnormal(self) -> bool;
     fn is_sign_negative(self) -> bool;
     /// Subnormal values become zero of the same sign, as TF's CPU threads
     /// treat them (DAZ) even where the math library would not.
     fn flush(self) -> Self;
-    /// The error function, computed in f64.
+    /// `exp` for bulk use (softmax): a vectorizable polynomial in f32
+    /// (max error ~2 ulp, like Eigen's), the math library's exp in f64.
+    fn exp_fast(self) -> Self;
+    /// The error function: TF's float kernels use Eigen's rational
+    /// approximation, and so does ward for f32 (and the half types, which
+    /// compute in f32); f64 is computed to ~1e-13.
     fn erf(self) -> Self {
+        if Self::SINGLE {
+            #[allow(clippy::cast_possible_truncation)]
+            let x = self.to_f64() as f32;
+            return Self::from_f64(f64::from(crate::util::special::erf_f32(x)));
+        }
         let x = self.to_f64();
         if Self::ERF_NAN_WHEN_SQUARE_OVERFLOWS && x.abs() > f64::MAX.sqrt() {
             return Self::from_f64(f64::NAN);
         }
         Self::from_f64(crate::util::special::erf(x))
     }
-    /// The complementary error function, computed in f64.
+    /// The complementary error function: f32 (and the half types) by a
+    /// fitted form with relative error ~1e-6, f64 to ~1e-13.
     fn erfc(self) -> Self {
+        if Self::SINGLE {
+            #[allow(clippy::cast_possible_truncation)]
+            let x = self.to_f64() as f32;
+            return Self::from_f64(f64::from(crate::util::special::erfc_f32(x)));
+        }
         Self::from_f64(crate::util::special::erfc(self.to_f64()))
     }
 }
 
 macro_rules! wide {
-    ($t:ty, $erf_nan:expr, $log_nan:expr) => {
+    ($t:ty, $erf_nan:expr, $log_nan:expr, $single:expr, $exp_fast:path) => {
         impl Wide for $t {
             const ERF_NAN_WHEN_SQUARE_OVERFLOWS: bool = $erf_nan;
             const LOG_NAN_FOR_NEGATIVE_SUBNORMAL: bool = $log_nan;
+            const SINGLE: bool = $single;
+            fn exp_fast(self) -> Self {
+                $exp_fast(self)
+            }
             fn is_subnormal(self) -> bool {
                 <$t>::is_subnormal(self)
             }
@@ -145,8 +167,8 @@ macro_rules! wide {
         }
     };
 }
-wide!(f32, false, true);
-wide!(f64, true, false);
+wide!(f32, false, true, true, crate::util::special::exp_f32);
+wide!(f64, true, false, false, f64::exp);
 
 pub trait Float: Element {
     type Wide: Wide;
