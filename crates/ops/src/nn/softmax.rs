@@ -47,6 +47,41 @@ impl Kernel for Softmax {
 
 /// Softmax (or log-softmax) over rows of the last dim, computed in the
 /// type's compute precision (f32 for half types).
+/// Independent accumulators, so the reduction vectorizes (a single
+/// running value cannot be reordered). Eigen reduces in lanes too.
+const LANES: usize = 8;
+
+/// NaN-propagating max of a row.
+fn lanes_max<T: Float>(row: &[T]) -> T::Wide {
+    let mut acc = [T::Wide::NEG_INF; LANES];
+    let mut chunks = row.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (a, v) in acc.iter_mut().zip(chunk) {
+            *a = T::wide_max(*a, v.widen());
+        }
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(T::Wide::NEG_INF, |m, v| T::wide_max(m, v.widen()));
+    acc.iter().fold(tail, |m, &a| T::wide_max(m, a))
+}
+
+fn lanes_sum<T: Float>(values: &[T::Wide]) -> T::Wide {
+    let mut acc = [T::Wide::ZERO_W; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a = *a + v;
+        }
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(T::Wide::ZERO_W, |s, &v| s + v);
+    acc.iter().fold(tail, |s, &a| s + a)
+}
+
 pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result<Tensor> {
     let width = x.dims().last().copied().unwrap_or(1);
     let mut out = ctx.budget.alloc_empty::<T>(x.len(), "softmax output")?;
@@ -57,13 +92,10 @@ pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result
         exps.try_reserve_exact(width)
             .map_err(|_| ward_tensor::Error::resource_exhausted("softmax row"))?;
         for row in values.chunks(width) {
-            let max = row
-                .iter()
-                .map(|v| v.widen())
-                .fold(T::Wide::NEG_INF, T::wide_max);
+            let max = lanes_max::<T>(row);
             exps.clear();
             exps.extend(row.iter().map(|v| (v.widen() - max).exp_fast()));
-            let sum = exps.iter().fold(T::Wide::ZERO_W, |acc, &e| acc + e);
+            let sum = lanes_sum::<T>(&exps);
             if log {
                 let log_sum = sum.ln();
                 out.0

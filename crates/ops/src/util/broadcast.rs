@@ -147,7 +147,8 @@ pub fn for_each_strided(
 
 /// Calls `f` with each operand's element index for every element of a
 /// broadcast output of shape `dims`, in row-major order. `strides[k]` are
-/// operand k's strides aligned to `dims` (see [`aligned_strides`]).
+/// operand k's strides aligned to `dims` (see [`aligned_strides`]). The
+/// innermost dim is a tight loop; outer dims advance like an odometer.
 pub fn for_each_broadcast<const K: usize>(
     dims: &[usize],
     strides: &[Vec<usize>; K],
@@ -156,18 +157,36 @@ pub fn for_each_broadcast<const K: usize>(
     if dims.contains(&0) {
         return;
     }
-    let mut counter = vec![0usize; dims.len()];
-    let mut index = [0usize; K];
+    let Some((&inner, outer)) = dims.split_last() else {
+        f([0; K]);
+        return;
+    };
+    let step = |k: usize, axis: usize| {
+        strides
+            .get(k)
+            .and_then(|s| s.get(axis))
+            .copied()
+            .unwrap_or(0)
+    };
+    let last = outer.len();
+    let inner_steps: [usize; K] = std::array::from_fn(|k| step(k, last));
+    let mut counter = vec![0usize; outer.len()];
+    let mut base = [0usize; K];
     loop {
-        f(index);
-        // Advance like an odometer; done when the first axis wraps.
-        let mut axis = dims.len();
+        let mut index = base;
+        for _ in 0..inner {
+            f(index);
+            for (i, s) in index.iter_mut().zip(inner_steps) {
+                *i = i.wrapping_add(s);
+            }
+        }
+        let mut axis = outer.len();
         loop {
             if axis == 0 {
                 return;
             }
             axis = axis.wrapping_sub(1);
-            let (Some(c), Some(&d)) = (counter.get_mut(axis), dims.get(axis)) else {
+            let (Some(c), Some(&d)) = (counter.get_mut(axis), outer.get(axis)) else {
                 return;
             };
             *c = c.wrapping_add(1);
@@ -175,12 +194,12 @@ pub fn for_each_broadcast<const K: usize>(
             if wrapped {
                 *c = 0;
             }
-            for (i, s) in index.iter_mut().zip(strides.iter()) {
-                let step = s.get(axis).copied().unwrap_or(0);
+            for (k, i) in base.iter_mut().enumerate() {
+                let s = step(k, axis);
                 *i = if wrapped {
-                    i.wrapping_sub(step.wrapping_mul(d.wrapping_sub(1)))
+                    i.wrapping_sub(s.wrapping_mul(d.wrapping_sub(1)))
                 } else {
-                    i.wrapping_add(step)
+                    i.wrapping_add(s)
                 };
             }
             if !wrapped {
