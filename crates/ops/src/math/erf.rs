@@ -3,4 +3,4 @@
 
 use crate::util::float::Wide;
 
-crate::float_unary_op!("Erf", Wide::erf);
+crate::float_unary_op!("Erf", Wide::erf, f32: crate::util::special::erf_f32);

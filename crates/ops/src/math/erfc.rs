@@ -4,4 +4,4 @@
 
 use crate::util::float::Wide;
 
-crate::float_unary_op!("Erfc", Wide::erfc);
+crate::float_unary_op!("Erfc", Wide::erfc, f32: crate::util::special::erfc_f32);

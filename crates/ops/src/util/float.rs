@@ -55,6 +55,7 @@ pub trait Wide:
     /// The error function: TF's float kernels use Eigen's rational
     /// approximation, and so does ward for f32 (and the half types, which
     /// compute in f32); f64 is computed to ~1e-13.
+    #[inline(always)]
     fn erf(self) -> Self {
         if Self::SINGLE {
             #[allow(clippy::cast_possible_truncation)]
@@ -69,6 +70,7 @@ pub trait Wide:
     }
     /// The complementary error function: f32 (and the half types) by a
     /// fitted form with relative error ~1e-6, f64 to ~1e-13.
+    #[inline(always)]
     fn erfc(self) -> Self {
         if Self::SINGLE {
             #[allow(clippy::cast_possible_truncation)]
@@ -85,6 +87,7 @@ macro_rules! wide {
             const ERF_NAN_WHEN_SQUARE_OVERFLOWS: bool = $erf_nan;
             const LOG_NAN_FOR_NEGATIVE_SUBNORMAL: bool = $log_nan;
             const SINGLE: bool = $single;
+            #[inline]
             fn exp_fast(self) -> Self {
                 $exp_fast(self)
             }

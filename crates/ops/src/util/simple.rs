@@ -215,6 +215,42 @@ pub fn float_map<T: Float>(
     unary_inplace::<T>(ctx, x, |v| T::narrow(f(v.widen().flush())))
 }
 
+/// Subnormals to signed zero (DAZ), branch-free.
+#[inline(always)]
+pub fn flush_f32(v: f32) -> f32 {
+    if v.abs() < f32::MIN_POSITIVE {
+        0.0f32.copysign(v)
+    } else {
+        v
+    }
+}
+
+/// [`float_map`] for float32 with a bulk function, in place when possible.
+/// A macro, not a function taking `impl Fn`: calling `$f` by path lets its
+/// `#[inline(always)]` body land in the loop (through an `Fn` shim it
+/// would stay a call per element and never vectorize).
+#[macro_export]
+macro_rules! float_map_f32 {
+    ($ctx:expr, $x:expr, $f:path) => {{
+        let mut x: ward_tensor::Tensor = $x;
+        if let Some(values) = x.unique_slice_mut::<f32>() {
+            for v in values.iter_mut() {
+                *v = $f($crate::util::simple::flush_f32(*v));
+            }
+            Ok(x)
+        } else {
+            let xs = x.as_slice::<f32>()?;
+            let (mut out, lease) =
+                $ctx.budget
+                    .alloc_vec::<f32>(xs.len(), 0.0, "elementwise output")?;
+            for (o, &v) in out.iter_mut().zip(xs) {
+                *o = $f($crate::util::simple::flush_f32(v));
+            }
+            ward_tensor::Tensor::from_vec(x.shape().clone(), out, Some(lease))
+        }
+    }};
+}
+
 /// A bool tensor of `f` applied to each float element's compute value.
 pub fn float_test<T: Float>(
     ctx: &EvalCtx<'_>,
@@ -252,6 +288,25 @@ pub fn binary_checked<T: Element>(
 /// `crate::float_unary_op!("Exp", Wide::exp);`
 #[macro_export]
 macro_rules! float_unary_op {
+    // With a bulk f32 function: float32 tensors take a tight loop over it
+    // (it must be `#[inline(always)]` and branch-free to vectorize).
+    ($name:literal, $f:expr, f32: $fast:path) => {
+        pub const DEF: $crate::kernel::OpDef = $crate::kernel::OpDef {
+            spec: $crate::util::simple::pure_spec(
+                $name,
+                1,
+                &[$crate::prelude::type_attr("T", $crate::prelude::FLOAT)],
+            ),
+            build: |node| {
+                $crate::util::simple::Unary::boxed(node, |ctx, x| {
+                    if x.dtype() == ward_tensor::DType::F32 {
+                        return $crate::float_map_f32!(ctx, x, $fast);
+                    }
+                    $crate::with_float!(x.dtype(), T => $crate::util::simple::float_map::<T>(ctx, x, $f))
+                })
+            },
+        };
+    };
     ($name:literal, $f:expr) => {
         pub const DEF: $crate::kernel::OpDef = $crate::kernel::OpDef {
             spec: $crate::util::simple::pure_spec(

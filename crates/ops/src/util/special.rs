@@ -76,7 +76,7 @@ pub fn erfc(x: f64) -> f64 {
 /// body, so loops over it vectorize on baseline x86-64 (no SSE4.1 round).
 /// Relative error about 2e-7 up to 88.0 (1e-5 in (88.0, 88.72]); 0 below
 /// -87.3 (TF flushes subnormals), +inf above 88.72, NaN stays NaN.
-#[inline]
+#[inline(always)]
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
@@ -108,7 +108,7 @@ pub fn exp_f32(x: f32) -> f32 {
 /// `t = 1/(1 + z/2)` (fractional error below 1.2e-7 in exact arithmetic),
 /// reflected for negative x. Keeps relative precision where erfc is tiny,
 /// unlike `1 - erf`.
-#[inline]
+#[inline(always)]
 #[allow(clippy::excessive_precision)] // the published coefficients, as printed
 pub fn erfc_f32(x: f32) -> f32 {
     let z = x.abs();
@@ -148,7 +148,7 @@ pub fn erfc_f32(x: f32) -> f32 {
 
 /// erf in f32 as TF's float kernels compute it (Eigen's rational
 /// approximation on [-4, 4], ±1 beyond): x·P(x²)/Q(x²).
-#[inline]
+#[inline(always)]
 pub fn erf_f32(x: f32) -> f32 {
     let x = x.clamp(-4.0, 4.0);
     let x2 = x * x;
