@@ -94,7 +94,10 @@ pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result
         for row in values.chunks(width) {
             let max = lanes_max::<T>(row);
             exps.clear();
-            exps.extend(row.iter().map(|v| (v.widen() - max).exp_fast()));
+            exps.resize(row.len(), T::Wide::ZERO_W);
+            for (e, v) in exps.iter_mut().zip(row) {
+                *e = (v.widen() - max).exp_fast();
+            }
             let sum = lanes_sum::<T>(&exps);
             if log {
                 let log_sum = sum.ln();
@@ -102,7 +105,13 @@ pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result
                     .extend(row.iter().map(|v| T::narrow(v.widen() - max - log_sum)));
             } else {
                 let inv = T::Wide::ONE_W / sum;
-                out.0.extend(exps.iter().map(|&e| T::narrow(e * inv)));
+                let start = out.0.len();
+                out.0.resize(start.saturating_add(row.len()), T::narrow(T::Wide::ZERO_W));
+                if let Some(dst) = out.0.get_mut(start..) {
+                    for (o, &e) in dst.iter_mut().zip(&exps) {
+                        *o = T::narrow(e * inv);
+                    }
+                }
             }
         }
     }

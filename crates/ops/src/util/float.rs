@@ -87,7 +87,7 @@ macro_rules! wide {
             const ERF_NAN_WHEN_SQUARE_OVERFLOWS: bool = $erf_nan;
             const LOG_NAN_FOR_NEGATIVE_SUBNORMAL: bool = $log_nan;
             const SINGLE: bool = $single;
-            #[inline]
+            #[inline(always)]
             fn exp_fast(self) -> Self {
                 $exp_fast(self)
             }

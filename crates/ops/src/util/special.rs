@@ -77,7 +77,6 @@ pub fn erfc(x: f64) -> f64 {
 /// Relative error about 2e-7 up to 88.0 (1e-5 in (88.0, 88.72]); 0 below
 /// -87.3 (TF flushes subnormals), +inf above 88.72, NaN stays NaN.
 #[inline(always)]
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     // ln 2 split so n * LN2_HI is exact for |n| <= 128.
@@ -93,7 +92,11 @@ pub fn exp_f32(x: f32) -> f32 {
             + r * (0.5
                 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
     // n in [-126, 127]: 2^n is a normal f32 built from its exponent bits.
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // The biased exponent n + 127 is read off the bits of n + 127 + 2^23
+    // (an integer-valued float below 2^24): no float-to-int cast, whose
+    // saturating semantics would keep the loop scalar.
+    let biased = (n + (127.0 + 8_388_608.0)).to_bits().wrapping_sub(0x4B00_0000);
+    let scale = f32::from_bits(biased << 23);
     let y = p * scale;
     if x < -87.336_55 {
         0.0
