@@ -86,7 +86,7 @@ pub fn gemm<T: GemmFloat>(
     } else {
         gemm::Parallelism::None
     };
-    pool.install(|| {
+    let mut product = || {
         let (dst, lhs, rhs) = (c.as_mut_ptr(), a.as_ptr(), b.as_ptr());
         // SAFETY: `need` checked above that `a` holds m*k, `b` holds k*n and
         // `c` holds m*n elements. With the strides chosen above, the largest
@@ -118,7 +118,14 @@ pub fn gemm<T: GemmFloat>(
                 parallelism,
             );
         }
-    });
+    };
+    // A product that will not be split runs on the calling thread: handing
+    // it to the pool costs a cross-thread wake-up per product.
+    if matches!(parallelism, gemm::Parallelism::None) {
+        product();
+    } else {
+        pool.install(product);
+    }
     Ok(())
 }
 

@@ -106,7 +106,8 @@ pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result
             } else {
                 let inv = T::Wide::ONE_W / sum;
                 let start = out.0.len();
-                out.0.resize(start.saturating_add(row.len()), T::narrow(T::Wide::ZERO_W));
+                out.0
+                    .resize(start.saturating_add(row.len()), T::narrow(T::Wide::ZERO_W));
                 if let Some(dst) = out.0.get_mut(start..) {
                     for (o, &e) in dst.iter_mut().zip(&exps) {
                         *o = T::narrow(e * inv);

@@ -161,7 +161,7 @@ impl BatchMatMulAttrs {
             }
             // Inside the pool, each GEMM's own `install` runs inline rather
             // than paying a cross-thread hand-off per batch element.
-            ctx.pool.install(|| {
+            let mut sequential = || {
                 let mut chunks = out.chunks_mut(c_len);
                 let mut status = Ok(());
                 for_each_broadcast(&batch, &strides, |[ai, bi]| {
@@ -177,7 +177,12 @@ impl BatchMatMulAttrs {
                     })();
                 });
                 status
-            })?;
+            };
+            if ctx.threads() > 1 {
+                ctx.pool.install(sequential)?;
+            } else {
+                sequential()?;
+            }
         }
         Tensor::from_vec(shape, out, Some(lease))
     }

@@ -95,7 +95,9 @@ pub fn exp_f32(x: f32) -> f32 {
     // The biased exponent n + 127 is read off the bits of n + 127 + 2^23
     // (an integer-valued float below 2^24): no float-to-int cast, whose
     // saturating semantics would keep the loop scalar.
-    let biased = (n + (127.0 + 8_388_608.0)).to_bits().wrapping_sub(0x4B00_0000);
+    let biased = (n + (127.0 + 8_388_608.0))
+        .to_bits()
+        .wrapping_sub(0x4B00_0000);
     let scale = f32::from_bits(biased << 23);
     let y = p * scale;
     if x < -87.336_55 {
