@@ -112,6 +112,15 @@ fn apply<T: Num>(ctx: &EvalCtx<'_>, x: Tensor, bias: &[T], inner: usize) -> Resu
         if channels == 0 || inner == 0 {
             return;
         }
+        if inner == 1 {
+            // NHWC: the bias repeats along contiguous runs of `channels`.
+            for run in values.chunks_mut(channels) {
+                for (v, &b) in run.iter_mut().zip(bias) {
+                    *v = v.add(b);
+                }
+            }
+            return;
+        }
         // Rows of `inner` elements cycle through the channels.
         for (row, chunk) in values.chunks_mut(inner).enumerate() {
             let b = bias
