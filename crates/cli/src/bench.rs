@@ -76,12 +76,24 @@ fn random_input(
     ward_ops::util::cast::from_f64_values(budget, dtype, shape, &values)
 }
 
-/// Peak resident set size of this process (VmHWM), in bytes.
-fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// Peak resident set size (VmHWM) of a process, in bytes.
+fn peak_rss_of(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     kib.checked_mul(1024)
+}
+
+/// Peak RSS of the sandboxed worker: its first process and that process's
+/// children (the confined worker runs as a child of the namespace's init).
+fn worker_peak_rss(pid: u32) -> Option<u64> {
+    let mut total = peak_rss_of(&pid.to_string())?;
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    for child in children.split_whitespace() {
+        total = total.saturating_add(peak_rss_of(child).unwrap_or(0));
+    }
+    Some(total)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -158,7 +170,9 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     times.sort_by(f64::total_cmp);
     #[allow(clippy::cast_precision_loss)]
     let throughput = args.iterations as f64 / total_s.max(1e-12);
-    let peak = peak_rss_bytes();
+    // This process plus, when sandboxed, the worker that holds the model.
+    let worker_peak = backend.worker_pid().and_then(worker_peak_rss);
+    let peak = peak_rss_of("self").map(|p| p.saturating_add(worker_peak.unwrap_or(0)));
     let (median, p10, p90, min) = (
         percentile(&times, 0.5),
         percentile(&times, 0.1),

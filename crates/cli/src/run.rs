@@ -241,6 +241,14 @@ impl Backend {
         Ok(Backend::Sandboxed(Box::new(worker), reply, timeout))
     }
 
+    /// The sandboxed worker's process id (the namespace's first process).
+    pub fn worker_pid(&self) -> Option<u32> {
+        match self {
+            Backend::InProcess(..) => None,
+            Backend::Sandboxed(w, _, _) => Some(w.pid()),
+        }
+    }
+
     pub fn reply(&self) -> &LoadReply {
         match self {
             Backend::InProcess(_, r) | Backend::Sandboxed(_, r, _) => r,
