@@ -56,8 +56,8 @@ async fn busy_and_crashing_workers_fail_only_their_requests() {
     // Queue full: one slow request holds the only worker; with no queue
     // the next is refused at once with 429 / RESOURCE_EXHAUSTED.
     let mut g2 = g.clone();
-    let slow = tokio::spawn(async move { g2.predict(authed(mobilenet_request(64), ADMIN)).await });
-    tokio::time::sleep(one / 2).await;
+    let slow = tokio::spawn(async move { g2.predict(authed(mobilenet_request(256), ADMIN)).await });
+    busy_worker().await;
     let (rows, _) = (json!([vec![vec![vec![0.0f32; 3]; 96]; 96]]), ());
     let (code, out) = post(
         &s.url("/v1/models/slow:predict"),
@@ -78,7 +78,6 @@ async fn busy_and_crashing_workers_fail_only_their_requests() {
     let mut g3 = g.clone();
     let doomed =
         tokio::spawn(async move { g3.predict(authed(mobilenet_request(256), ADMIN)).await });
-    tokio::time::sleep(one / 4).await;
     let victim = busy_worker().await;
     let killed = std::process::Command::new("kill")
         .args(["-9", &victim.to_string()])
@@ -150,8 +149,7 @@ async fn busy_and_crashing_workers_fail_only_their_requests() {
     for i in 0..ward_serve::models::MAX_CONSECUTIVE_CRASHES {
         let mut gi = g.clone();
         let doomed =
-            tokio::spawn(async move { gi.predict(authed(mobilenet_request(64), ADMIN)).await });
-        tokio::time::sleep(one / 4).await;
+            tokio::spawn(async move { gi.predict(authed(mobilenet_request(256), ADMIN)).await });
         let pid = busy_worker().await;
         std::process::Command::new("kill")
             .args(["-9", &pid.to_string()])
@@ -209,17 +207,24 @@ fn cpu_ticks(pid: u32) -> u64 {
     total
 }
 
-/// The worker using the most CPU over 100 ms: the one running a request.
+/// Waits until a worker is running a request (using CPU over a 50 ms
+/// window) and returns it: the request has reached its worker.
 async fn busy_worker() -> u32 {
-    let pids = worker_pids();
-    let before: Vec<u64> = pids.iter().map(|p| cpu_ticks(*p)).collect();
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let (pid, delta) = pids
-        .iter()
-        .zip(before)
-        .map(|(p, b)| (*p, cpu_ticks(*p).saturating_sub(b)))
-        .max_by_key(|(_, d)| *d)
-        .unwrap();
-    assert!(delta > 0, "no worker is busy");
-    pid
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let pids = worker_pids();
+        let before: Vec<u64> = pids.iter().map(|p| cpu_ticks(*p)).collect();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let best = pids
+            .iter()
+            .zip(before)
+            .map(|(p, b)| (*p, cpu_ticks(*p).saturating_sub(b)))
+            .max_by_key(|(_, d)| *d);
+        if let Some((pid, delta)) = best
+            && delta > 0
+        {
+            return pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "no worker got busy");
+    }
 }
