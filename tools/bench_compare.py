@@ -22,8 +22,8 @@ Engines, each at 1 and 2 threads:
   ort    onnxruntime CPU on the tf2onnx export (opset 17), intra_op_num_threads = N,
          inter_op_num_threads = 1; one persistent worker process
   ward_sandboxed   `ward bench --sandbox strict`, only if ward supports that flag
-Peak RSS of ward is ward bench's peak_rss_bytes (VmHWM of the ward process). With --sandbox strict
-that is the host process only: the sandbox worker's memory is not included (ward bench limitation).
+Peak RSS of ward is ward bench's peak_rss_bytes (VmHWM of the ward process; with --sandbox strict,
+plus the sandboxed worker's processes, which hold the model).
 
 Timing: engines are interleaved round-robin in blocks: for r in rounds: for e in engines:
 <warm-up W runs, B timed runs>. Every engine's statistics are computed the same way:
