@@ -173,13 +173,7 @@ fn collect<T>(
     dtype: DType,
     f: impl Fn(&Value) -> Option<T>,
 ) -> ServeResult<Vec<T>> {
-    let mut out = Vec::new();
-    out.try_reserve_exact(leaves.len()).map_err(|_| {
-        ServeError::new(
-            crate::Status::ResourceExhausted,
-            "out of memory for the request",
-        )
-    })?;
+    let mut out = reserved(leaves.len())?;
     for v in leaves {
         out.push(f(v).ok_or_else(|| leaf_error(what, dtype, v))?);
     }
@@ -220,22 +214,42 @@ fn tensor_from_leaves(
     Tensor::from_storage(shape, storage, None).map_err(ServeError::from)
 }
 
-fn value_tensor(v: &Value, dtype: DType, limits: &InputLimits, what: &str) -> ServeResult<Tensor> {
-    let dims = if is_b64(v) { Vec::new() } else { shape_of(v) };
+/// A value's dims: nested arrays, or a scalar (a `{"b64": ...}` included).
+fn value_dims(v: &Value) -> Vec<usize> {
+    if is_b64(v) { Vec::new() } else { shape_of(v) }
+}
+
+/// An empty vector with room for `n` elements, or ResourceExhausted.
+fn reserved<T>(n: usize) -> ServeResult<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        ServeError::new(
+            crate::Status::ResourceExhausted,
+            "out of memory for the request",
+        )
+    })?;
+    Ok(v)
+}
+
+/// Room for the leaves of a value of shape `dims`, after the rank and
+/// element limits are checked.
+fn leaf_buffer<'a>(
+    dims: &[usize],
+    limits: &InputLimits,
+    what: &str,
+) -> ServeResult<Vec<&'a Value>> {
     if dims.len() > ward_tensor::MAX_RANK {
         return Err(ServeError::invalid(format!(
             "{what}: more than {} dimensions",
             ward_tensor::MAX_RANK
         )));
     }
-    let n = elements(&dims, limits, what)?;
-    let mut leaves = Vec::new();
-    leaves.try_reserve_exact(n).map_err(|_| {
-        ServeError::new(
-            crate::Status::ResourceExhausted,
-            "out of memory for the request",
-        )
-    })?;
+    reserved(elements(dims, limits, what)?)
+}
+
+fn value_tensor(v: &Value, dtype: DType, limits: &InputLimits, what: &str) -> ServeResult<Tensor> {
+    let dims = value_dims(v);
+    let mut leaves = leaf_buffer(&dims, limits, what)?;
     flatten(v, &dims, 0, &mut leaves)?;
     tensor_from_leaves(&leaves, dims, dtype, what)
 }
@@ -250,28 +264,11 @@ fn stack(
     let first = instances
         .first()
         .ok_or_else(|| ServeError::invalid("'instances' is empty"))?;
-    let inner = if is_b64(first) {
-        Vec::new()
-    } else {
-        shape_of(first)
-    };
+    let inner = value_dims(first);
     let mut dims = Vec::with_capacity(inner.len().saturating_add(1));
     dims.push(instances.len());
     dims.extend_from_slice(&inner);
-    if dims.len() > ward_tensor::MAX_RANK {
-        return Err(ServeError::invalid(format!(
-            "{what}: more than {} dimensions",
-            ward_tensor::MAX_RANK
-        )));
-    }
-    let n = elements(&dims, limits, what)?;
-    let mut leaves = Vec::new();
-    leaves.try_reserve_exact(n).map_err(|_| {
-        ServeError::new(
-            crate::Status::ResourceExhausted,
-            "out of memory for the request",
-        )
-    })?;
+    let mut leaves = leaf_buffer(&dims, limits, what)?;
     for inst in instances {
         flatten(inst, &inner, 0, &mut leaves).map_err(|e| {
             ServeError::invalid(format!("{what}: instances differ in shape ({})", e.message))
