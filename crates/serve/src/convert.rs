@@ -39,7 +39,11 @@ fn is_b64(v: &Value) -> bool {
     matches!(v, Value::Object(m) if m.len() == 1 && m.contains_key("b64"))
 }
 
-fn input_spec<'a>(reply: &'a LoadReply, name: &str) -> ServeResult<&'a (String, DType, Vec<i64>)> {
+/// The signature's input named `name`, or InvalidArgument listing them.
+pub fn input_spec<'a>(
+    reply: &'a LoadReply,
+    name: &str,
+) -> ServeResult<&'a (String, DType, Vec<i64>)> {
     reply
         .inputs
         .iter()

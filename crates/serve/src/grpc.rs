@@ -12,7 +12,7 @@ use ward_tensor::{Budget, Limits};
 use ward_tf::proto::{SignatureDef, TensorInfo, TensorShapeProto, tensor_info, tensor_shape_proto};
 
 use crate::auth::Verb;
-use crate::convert::{check_inputs, tensor_from_proto, tensor_to_proto};
+use crate::convert::{check_inputs, input_spec, tensor_from_proto, tensor_to_proto};
 use crate::core::{Call, ConnInfo, Core, Resolved};
 use crate::error::{ServeError, ServeResult, Status};
 use crate::models::VersionSelector;
@@ -202,19 +202,7 @@ impl GrpcApi {
         });
         let mut inputs = Vec::with_capacity(req.inputs.len());
         for (key, proto) in &req.inputs {
-            if !r.loaded.reply.inputs.iter().any(|(k, _, _)| k == key) {
-                let known: Vec<&str> = r
-                    .loaded
-                    .reply
-                    .inputs
-                    .iter()
-                    .map(|(k, _, _)| k.as_str())
-                    .collect();
-                return Err(ServeError::invalid(format!(
-                    "the signature has no input '{key}' (inputs: {})",
-                    known.join(", ")
-                )));
-            }
+            input_spec(&r.loaded.reply, key)?;
             inputs.push((
                 key.clone(),
                 tensor_from_proto(key, proto, &r.limits, &budget)?,
