@@ -15,13 +15,15 @@ pub fn case_limits() -> Limits {
     }
 }
 
-/// Imports, validates, and runs a serialized GraphDef.
+/// Imports, validates, and runs a serialized GraphDef, with or without the
+/// load-time graph optimizer.
 pub fn run_graph(
     bytes: &[u8],
     fetches: &[String],
     targets: &[String],
     budget: &Budget,
     threads: usize,
+    optimize: bool,
 ) -> Result<Vec<Tensor>> {
     let model = ward_tf::load_graph_def(bytes, 64 << 20, budget)?;
     let exe = Executable::new(
@@ -29,6 +31,7 @@ pub fn run_graph(
         ward_ops::registry(),
         &ExecOptions {
             threads,
+            optimize,
             ..Default::default()
         },
     )?;

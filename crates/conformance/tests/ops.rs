@@ -60,7 +60,7 @@ fn ops_match_tensorflow() {
         let op = path.file_stem().unwrap().to_string_lossy().to_string();
         let implemented = registry.get(&op).is_some();
         let tally = tallies.entry(op.clone()).or_default();
-        for line in std::fs::read_to_string(path)
+        'case: for line in std::fs::read_to_string(path)
             .unwrap()
             .lines()
             .filter(|l| !l.trim().is_empty())
@@ -83,58 +83,72 @@ fn ops_match_tensorflow() {
             let targets = strings(&case["targets"]);
             let rtol = case["rtol"].as_f64().unwrap_or(1e-5);
             let atol = case["atol"].as_f64().unwrap_or(0.0);
-            let budget = case_budget();
-            let result = run_graph(&graph, &fetch, &targets, &budget, 1);
-            let expect = &case["expect"];
-            let outcome: Result<(), String> = match (&result, expect.get("error")) {
-                (Err(e), Some(tf)) => {
-                    if same_class(tf.as_str().unwrap_or(""), e.code()) {
-                        Ok(())
-                    } else {
-                        Err(format!("TF gave {tf}, ward gave {}: {e}", e.code()))
+            // Each case runs as loaded and through the load-time optimizer
+            // (which folds these all-constant graphs at load).
+            let mut outcome: Result<(), String> = Ok(());
+            for optimize in [false, true] {
+                let budget = case_budget();
+                let result = run_graph(&graph, &fetch, &targets, &budget, 1, optimize);
+                let expect = &case["expect"];
+                let this: Result<(), String> = match (&result, expect.get("error")) {
+                    (Err(e), Some(tf)) => {
+                        if same_class(tf.as_str().unwrap_or(""), e.code()) {
+                            Ok(())
+                        } else {
+                            Err(format!("TF gave {tf}, ward gave {}: {e}", e.code()))
+                        }
                     }
-                }
-                (Err(e), None) if e.code() == Code::Unimplemented => {
-                    tally.unimplemented += 1;
-                    continue;
-                }
-                (Err(e), None) => Err(format!("TF succeeded, ward failed: {}: {e}", e.code())),
-                (Ok(_), Some(tf)) => Err(format!(
-                    "TF failed with {tf} ({}), ward succeeded",
-                    expect["tf_message"]
-                )),
-                (Ok(outputs), None) => {
-                    let expected = expect["outputs"].as_array().unwrap();
-                    if outputs.len() != expected.len() {
-                        Err(format!(
-                            "{} outputs, expected {}",
-                            outputs.len(),
-                            expected.len()
-                        ))
-                    } else {
-                        outputs
-                            .iter()
-                            .zip(expected)
-                            .enumerate()
-                            .try_for_each(|(i, (got, e))| {
-                                let shape: Vec<usize> = e["shape"]
-                                    .as_array()
-                                    .unwrap()
-                                    .iter()
-                                    .map(|d| d.as_u64().unwrap() as usize)
-                                    .collect();
-                                let data = base64::engine::general_purpose::STANDARD
-                                    .decode(e["data"].as_str().unwrap())
-                                    .unwrap();
-                                let want =
-                                    tensor_from_record(e["dtype"].as_str().unwrap(), &shape, &data)
+                    (Err(e), None) if e.code() == Code::Unimplemented => {
+                        tally.unimplemented += 1;
+                        continue 'case;
+                    }
+                    (Err(e), None) => Err(format!("TF succeeded, ward failed: {}: {e}", e.code())),
+                    (Ok(_), Some(tf)) => Err(format!(
+                        "TF failed with {tf} ({}), ward succeeded",
+                        expect["tf_message"]
+                    )),
+                    (Ok(outputs), None) => {
+                        let expected = expect["outputs"].as_array().unwrap();
+                        if outputs.len() != expected.len() {
+                            Err(format!(
+                                "{} outputs, expected {}",
+                                outputs.len(),
+                                expected.len()
+                            ))
+                        } else {
+                            outputs.iter().zip(expected).enumerate().try_for_each(
+                                |(i, (got, e))| {
+                                    let shape: Vec<usize> = e["shape"]
+                                        .as_array()
+                                        .unwrap()
+                                        .iter()
+                                        .map(|d| d.as_u64().unwrap() as usize)
+                                        .collect();
+                                    let data = base64::engine::general_purpose::STANDARD
+                                        .decode(e["data"].as_str().unwrap())
                                         .unwrap();
-                                compare(got, &want, rtol, atol)
-                                    .map_err(|m| format!("output {i}: {m}"))
-                            })
+                                    let want = tensor_from_record(
+                                        e["dtype"].as_str().unwrap(),
+                                        &shape,
+                                        &data,
+                                    )
+                                    .unwrap();
+                                    compare(got, &want, rtol, atol)
+                                        .map_err(|m| format!("output {i}: {m}"))
+                                },
+                            )
+                        }
                     }
+                };
+                if let Err(m) = this {
+                    outcome = Err(if optimize {
+                        format!("optimized: {m}")
+                    } else {
+                        m
+                    });
+                    break;
                 }
-            };
+            }
             match outcome {
                 Ok(()) => tally.passed += 1,
                 Err(message) => {

@@ -1,24 +1,39 @@
 //! Executes a validated model under a Budget.
 
+use crate::optimize::{self, OptimizeStats};
 use crate::plan::{Estimate, Plan, estimate, plan};
 use rayon::ThreadPool;
 use std::collections::HashMap;
 use std::sync::Arc;
 use ward_graph::{
-    Function, Graph, GraphLimits, Model, NodeId, ValueRef, validate_ops, validate_structure,
+    Function, Graph, GraphLimits, Library, Model, NodeId, ValueRef, validate_ops,
+    validate_structure,
 };
 use ward_ops::{EvalCtx, FunctionRunner, Kernel, Registry, ValueInfo};
 use ward_tensor::{Budget, Error, Frame, Result, ResultExt, Tensor};
 
 /// How an executable is built.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ExecOptions {
+    /// Optimize the main graph at load (see [`crate::optimize`]).
+    pub optimize: bool,
     /// Intra-op threads; 0 means the number of available cores.
     pub threads: usize,
     pub graph_limits: GraphLimits,
     /// A pool built beforehand (see [`build_pool`]), e.g. by a sandboxed
     /// worker before it loses the right to read /sys; `threads` is then ignored.
     pub pool: Option<Arc<ThreadPool>>,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        ExecOptions {
+            optimize: true,
+            threads: 0,
+            graph_limits: GraphLimits::default(),
+            pool: None,
+        }
+    }
 }
 
 /// The intra-op pool: `threads` workers (0 = available cores) that flush
@@ -73,7 +88,12 @@ impl CompiledGraph {
 
 /// A model ready to run: validated, with kernels built, and a private pool.
 pub struct Executable {
+    /// The main graph, optimized when `original` is set.
     main: CompiledGraph,
+    /// The main graph as loaded, for requests that feed a node other than a
+    /// `Placeholder` (an optimization may have bypassed it).
+    original: Option<CompiledGraph>,
+    stats: OptimizeStats,
     functions: HashMap<String, (Function, CompiledGraph)>,
     pool: Arc<ThreadPool>,
     max_call_depth: usize,
@@ -108,8 +128,43 @@ impl Executable {
             Some(pool) => Arc::clone(pool),
             None => Arc::new(build_pool(options.threads)?),
         };
+        let optimized = if options.optimize {
+            optimize::optimized(
+                &model,
+                registry,
+                &pool,
+                options.graph_limits.max_total_nodes,
+            )
+        } else {
+            None
+        };
         let Model { graph, library } = model;
-        let main = CompiledGraph::new(graph, registry)?;
+        let (main, original, stats) = match optimized {
+            Some((optimized, stats)) => {
+                // The rewrite is checked like the model was.
+                let check = Model {
+                    graph: optimized,
+                    library: Library::new(),
+                };
+                validate_structure(&check, &options.graph_limits)
+                    .and_then(|()| validate_ops(&check, registry))
+                    .map_err(|e| {
+                        Error::internal(format!(
+                            "graph optimization produced an invalid graph: {e}"
+                        ))
+                    })?;
+                (
+                    CompiledGraph::new(check.graph, registry)?,
+                    Some(CompiledGraph::new(graph, registry)?),
+                    stats,
+                )
+            }
+            None => (
+                CompiledGraph::new(graph, registry)?,
+                None,
+                OptimizeStats::default(),
+            ),
+        };
         let mut functions = HashMap::with_capacity(library.len());
         for (name, mut function) in library {
             let body = std::mem::take(&mut function.body);
@@ -118,14 +173,40 @@ impl Executable {
         }
         Ok(Executable {
             main,
+            original,
+            stats,
             functions,
             pool,
             max_call_depth: options.graph_limits.max_call_depth,
         })
     }
 
+    /// The main graph as loaded.
     pub fn graph(&self) -> &Graph {
-        &self.main.graph
+        &self.original.as_ref().unwrap_or(&self.main).graph
+    }
+
+    /// What the load-time optimizer did.
+    pub fn optimize_stats(&self) -> &OptimizeStats {
+        &self.stats
+    }
+
+    /// The graph a request runs on: the optimized one unless it feeds a
+    /// node that is not a `Placeholder`.
+    fn graph_for(&self, feeds: &[ValueRef]) -> &CompiledGraph {
+        match &self.original {
+            Some(original)
+                if feeds.iter().any(|v| {
+                    original
+                        .graph
+                        .node(v.node)
+                        .map_or(true, |n| n.op != "Placeholder")
+                }) =>
+            {
+                original
+            }
+            _ => &self.main,
+        }
     }
 
     pub fn threads(&self) -> usize {
@@ -135,18 +216,19 @@ impl Executable {
     /// Plans a run and estimates its peak memory without running it.
     pub fn estimate(&self, request: &RunRequest) -> Result<Estimate> {
         let feeds: Vec<ValueRef> = request.feeds.iter().map(|(v, _)| *v).collect();
+        let compiled = self.graph_for(&feeds);
         let plan = plan(
-            &self.main.graph,
-            &self.main.output_counts,
+            &compiled.graph,
+            &compiled.output_counts,
             &feeds,
             &request.fetches,
             &request.targets,
         )?;
-        self.estimate_plan(&plan, request, None)
+        Self::estimate_plan(compiled, &plan, request, None)
     }
 
     fn estimate_plan(
-        &self,
+        compiled: &CompiledGraph,
         plan: &Plan,
         request: &RunRequest,
         limit: Option<u64>,
@@ -161,16 +243,17 @@ impl Executable {
                 (v, info)
             })
             .collect();
-        estimate(&self.main.graph, &self.main.kernels, plan, &infos, limit)
+        estimate(&compiled.graph, &compiled.kernels, plan, &infos, limit)
     }
 
     /// Runs the graph: validates shapes by inference, refuses a run whose
     /// known peak memory cannot fit the budget, then executes.
     pub fn run(&self, budget: &Budget, request: RunRequest) -> Result<Vec<Tensor>> {
         let feeds: Vec<ValueRef> = request.feeds.iter().map(|(v, _)| *v).collect();
+        let compiled = self.graph_for(&feeds);
         for v in &feeds {
-            let node = self.main.graph.node(v.node)?;
-            let count = self.main.output_counts.get(v.node).copied().unwrap_or(0);
+            let node = compiled.graph.node(v.node)?;
+            let count = compiled.output_counts.get(v.node).copied().unwrap_or(0);
             if v.output >= count {
                 return Err(Error::invalid_argument(format!(
                     "feed refers to output {} of '{}', which has {count} outputs",
@@ -179,14 +262,14 @@ impl Executable {
             }
         }
         let plan = plan(
-            &self.main.graph,
-            &self.main.output_counts,
+            &compiled.graph,
+            &compiled.output_counts,
             &feeds,
             &request.fetches,
             &request.targets,
         )?;
         // Refuses a run that cannot fit before anything is allocated.
-        self.estimate_plan(&plan, &request, Some(budget.remaining()))?;
+        Self::estimate_plan(compiled, &plan, &request, Some(budget.remaining()))?;
         // TF semantics: denormals flush to zero while the model runs.
         let _denormals = ward_ops::kernels::fpenv::FlushDenormals::enable();
         let runner = Runner {
@@ -198,7 +281,7 @@ impl Executable {
             pool: &self.pool,
             functions: &runner,
         };
-        execute(&self.main, &plan, &ctx, request.feeds, &request.fetches)
+        execute(compiled, &plan, &ctx, request.feeds, &request.fetches)
     }
 }
 

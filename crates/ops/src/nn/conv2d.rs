@@ -34,32 +34,46 @@ pub const DEF: OpDef = OpDef {
 const BLOCK_ELEMENTS: usize = 1 << 20;
 
 #[derive(Debug)]
-struct Conv2D {
+pub(crate) struct Conv2D {
     strides: [usize; 2],
     dilations: [usize; 2],
     padding: Padding,
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
-    let [sn, sh, sw, sc] = positive4(node, "strides", None)?;
-    let [dn, dh, dw, dc] = positive4(node, "dilations", Some(&[1, 1, 1, 1]))?;
-    let padding = padding(node, true)?;
-    require_nhwc(node, "Conv2D")?;
-    if sn != 1 || sc != 1 {
-        return Err(Error::invalid_argument(
-            "Current implementation does not yet support strides in the batch and depth dimensions.",
-        ));
+    Ok(Box::new(Conv2D::new(node)?))
+}
+
+/// What a fused convolution does to each finished block of output rows
+/// (whole pixels, `out_depth` values each) while it is still in cache.
+pub(crate) type Finish<'a, T> = Option<&'a (dyn Fn(&mut [T]) + Sync)>;
+
+/// Output elements per pointwise GEMM when an epilogue follows, so the
+/// block is still in L2 when the epilogue runs.
+const EPILOGUE_BLOCK_ELEMENTS: usize = 1 << 16;
+
+impl Conv2D {
+    pub(crate) fn new(node: &Node) -> Result<Conv2D> {
+        let [sn, sh, sw, sc] = positive4(node, "strides", None)?;
+        let [dn, dh, dw, dc] = positive4(node, "dilations", Some(&[1, 1, 1, 1]))?;
+        let padding = padding(node, true)?;
+        require_nhwc(node, "Conv2D")?;
+        if sn != 1 || sc != 1 {
+            return Err(Error::invalid_argument(
+                "Current implementation does not yet support strides in the batch and depth dimensions.",
+            ));
+        }
+        if dn != 1 || dc != 1 {
+            return Err(Error::invalid_argument(
+                "Current implementation does not yet support dilations in the batch and depth dimensions.",
+            ));
+        }
+        Ok(Conv2D {
+            strides: [sh, sw],
+            dilations: [dh, dw],
+            padding,
+        })
     }
-    if dn != 1 || dc != 1 {
-        return Err(Error::invalid_argument(
-            "Current implementation does not yet support dilations in the batch and depth dimensions.",
-        ));
-    }
-    Ok(Box::new(Conv2D {
-        strides: [sh, sw],
-        dilations: [dh, dw],
-        padding,
-    }))
 }
 
 /// Everything about one convolution's shapes.
@@ -130,6 +144,33 @@ impl Conv2D {
 
 impl Kernel for Conv2D {
     fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
+        self.infer_output(inputs)
+    }
+
+    fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
+        let [x, f] = take(inputs)?;
+        if x.dtype() != f.dtype() {
+            return Err(Error::invalid_argument(format!(
+                "Conv2D input and filter have different types: {} and {}",
+                x.dtype(),
+                f.dtype()
+            )));
+        }
+        match x.dtype() {
+            DType::F32 => one(self.compute::<f32>(ctx, &x, &f, None)?),
+            DType::F64 => one(self.compute::<f64>(ctx, &x, &f, None)?),
+            DType::F16 => one(self.compute::<f16>(ctx, &x, &f, None)?),
+            DType::BF16 => one(self.compute::<bf16>(ctx, &x, &f, None)?),
+            DType::I32 => one(self.compute::<i32>(ctx, &x, &f, None)?),
+            other => Err(Error::invalid_argument(format!(
+                "Conv2D does not support {other}"
+            ))),
+        }
+    }
+}
+
+impl Conv2D {
+    pub(crate) fn infer_output(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
         let (Some(x), Some(f)) = (inputs.first(), inputs.get(1)) else {
             return Err(Error::invalid_argument("expected 2 inputs"));
         };
@@ -152,26 +193,17 @@ impl Kernel for Conv2D {
         )])
     }
 
-    fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
-        let [x, f] = take(inputs)?;
-        if x.dtype() != f.dtype() {
-            return Err(Error::invalid_argument(format!(
-                "Conv2D input and filter have different types: {} and {}",
-                x.dtype(),
-                f.dtype()
-            )));
-        }
+    /// The convolution of `x` by `f`, each output block passed through
+    /// `finish` once computed.
+    pub(crate) fn compute<T: MatMulElement>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        x: &Tensor,
+        f: &Tensor,
+        finish: Finish<'_, T>,
+    ) -> Result<Tensor> {
         let g = self.geometry(x.dims(), f.dims())?;
-        match x.dtype() {
-            DType::F32 => one(self.run::<f32>(ctx, &g, &x, &f)?),
-            DType::F64 => one(self.run::<f64>(ctx, &g, &x, &f)?),
-            DType::F16 => one(self.run::<f16>(ctx, &g, &x, &f)?),
-            DType::BF16 => one(self.run::<bf16>(ctx, &g, &x, &f)?),
-            DType::I32 => one(self.run::<i32>(ctx, &g, &x, &f)?),
-            other => Err(Error::invalid_argument(format!(
-                "Conv2D does not support {other}"
-            ))),
-        }
+        self.run::<T>(ctx, &g, x, f, finish)
     }
 }
 
@@ -182,6 +214,7 @@ impl Conv2D {
         g: &Geometry,
         x: &Tensor,
         f: &Tensor,
+        finish: Finish<'_, T>,
     ) -> Result<Tensor> {
         let overflow = || Error::overflow("Conv2D size");
         let out_shape = Shape::new(vec![g.batch, g.out_h, g.out_w, g.out_c])?;
@@ -226,7 +259,23 @@ impl Conv2D {
             && g.out_h == g.in_h
             && g.out_w == g.in_w;
         if pointwise {
-            gemm(pixels, g.out_c, xs, fs, &mut out)?;
+            let Some(finish) = finish else {
+                gemm(pixels, g.out_c, xs, fs, &mut out)?;
+                return Tensor::from_vec(out_shape, out, Some(lease));
+            };
+            // Row blocks, each finished while it is still in cache.
+            let rows = EPILOGUE_BLOCK_ELEMENTS
+                .checked_div(g.out_c)
+                .unwrap_or(1)
+                .max(64);
+            let in_block = rows.checked_mul(k).ok_or_else(overflow)?;
+            let out_block = rows.checked_mul(g.out_c).ok_or_else(overflow)?;
+            for (a, c) in xs.chunks(in_block).zip(out.chunks_mut(out_block)) {
+                ctx.budget.check()?;
+                let m = c.len().checked_div(g.out_c).unwrap_or(0);
+                gemm(m, g.out_c, a, fs, c)?;
+                finish(c);
+            }
             return Tensor::from_vec(out_shape, out, Some(lease));
         }
         let out_cg = g.out_c.checked_div(g.groups).ok_or_else(overflow)?;
@@ -289,6 +338,16 @@ impl Conv2D {
                             .ok_or_else(overflow)?
                             .copy_from_slice(grow);
                     }
+                    // Whole pixels are final once the last group is in.
+                    if let Some(finish) = finish
+                        && group.saturating_add(1) == g.groups
+                    {
+                        let end = rows
+                            .checked_mul(g.out_c)
+                            .and_then(|v| v.checked_add(start))
+                            .ok_or_else(overflow)?;
+                        finish(out.get_mut(start..end).ok_or_else(overflow)?);
+                    }
                 } else {
                     let start = row0.checked_mul(g.out_c).ok_or_else(overflow)?;
                     let end = rows
@@ -297,6 +356,9 @@ impl Conv2D {
                         .ok_or_else(overflow)?;
                     let dst = out.get_mut(start..end).ok_or_else(overflow)?;
                     gemm(rows, g.out_c, block, fs, dst)?;
+                    if let Some(finish) = finish {
+                        finish(dst);
+                    }
                 }
                 row0 = row0.saturating_add(rows);
             }

@@ -11,6 +11,8 @@ pub mod elu;
 pub mod fused_batch_norm;
 pub mod fused_batch_norm_v2;
 pub mod fused_batch_norm_v3;
+pub mod fused_conv2d;
+pub mod fused_depthwise_conv2d_native;
 pub mod leaky_relu;
 pub mod log_softmax;
 pub mod max_pool;
@@ -41,6 +43,8 @@ pub const OPS: &[&OpDef] = &[
     &fused_batch_norm::DEF,
     &fused_batch_norm_v2::DEF,
     &fused_batch_norm_v3::DEF,
+    &fused_conv2d::DEF,
+    &fused_depthwise_conv2d_native::DEF,
     &leaky_relu::DEF,
     &log_softmax::DEF,
     &max_pool::DEF,

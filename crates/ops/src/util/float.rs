@@ -52,6 +52,10 @@ pub trait Wide:
     /// `exp` for bulk use (softmax): a vectorizable polynomial in f32
     /// (max error ~2 ulp, like Eigen's), the math library's exp in f64.
     fn exp_fast(self) -> Self;
+    /// `self · a + b` rounded once. Only for code run under
+    /// `util::simd::vectorized` (one FMA instruction there; a library call
+    /// on a CPU without FMA).
+    fn mul_add(self, a: Self, b: Self) -> Self;
     /// The error function: TF's float kernels use Eigen's rational
     /// approximation, and so does ward for f32 (and the half types, which
     /// compute in f32); f64 is computed to ~1e-13.
@@ -90,6 +94,10 @@ macro_rules! wide {
             #[inline(always)]
             fn exp_fast(self) -> Self {
                 $exp_fast(self)
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                <$t>::mul_add(self, a, b)
             }
             fn is_subnormal(self) -> bool {
                 <$t>::is_subnormal(self)

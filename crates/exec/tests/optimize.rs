@@ -1,0 +1,382 @@
+//! The load-time optimizer: folded and fused graphs compute what the graph
+//! as loaded computes (BatchNorm-style chains after Conv2D and depthwise
+//! convolutions with every channel-block path, function calls inlined),
+//! intermediate values stay fetchable, a feed past a rewrite falls back to
+//! the original graph, and folding never builds huge constants.
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use ward_exec::{ExecOptions, Executable, RunRequest};
+use ward_graph::{
+    Attr, FuncRef, Function, Graph, Library, Model, Node, NodeId, PartialShape, TypeAttr, ValueRef,
+};
+use ward_ops::registry;
+use ward_tensor::{Budget, DType, Shape, Tensor};
+
+fn constant(graph: &mut Graph, name: &str, t: Tensor) -> NodeId {
+    let mut node = Node::new(name, "Const");
+    node.attrs
+        .insert("dtype".into(), Attr::Type(TypeAttr::Data(t.dtype())));
+    node.attrs.insert("value".into(), Attr::Tensor(t));
+    graph.add(node).unwrap()
+}
+
+fn op(graph: &mut Graph, name: &str, op: &str, inputs: &[NodeId]) -> NodeId {
+    let mut node = Node::new(name, op);
+    node.inputs = inputs.iter().map(|&i| ValueRef::new(i, 0)).collect();
+    node.attrs
+        .insert("T".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+    graph.add(node).unwrap()
+}
+
+fn placeholder(graph: &mut Graph, name: &str, dims: &[usize]) -> NodeId {
+    let mut node = Node::new(name, "Placeholder");
+    node.attrs
+        .insert("dtype".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+    node.attrs
+        .insert("shape".into(), Attr::Shape(PartialShape::known(dims)));
+    graph.add(node).unwrap()
+}
+
+/// Deterministic values in [-1, 1).
+fn values(dims: &[usize], seed: u32) -> Tensor {
+    let n: usize = dims.iter().product();
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    let data = (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state % 2000) as f32 / 1000.0 - 1.0
+        })
+        .collect();
+    Tensor::from_vec(Shape::new(dims.to_vec()).unwrap(), data, None).unwrap()
+}
+
+fn compile(model: Model, optimize: bool) -> Executable {
+    Executable::new(
+        model,
+        registry(),
+        &ExecOptions {
+            threads: 2,
+            optimize,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+fn run(exe: &Executable, feeds: Vec<(&str, Tensor)>, fetch: &str) -> Tensor {
+    let graph = exe.graph();
+    let feeds = feeds
+        .into_iter()
+        .map(|(n, t)| (graph.resolve_tensor(n).unwrap(), t))
+        .collect();
+    let fetches = vec![graph.resolve_tensor(fetch).unwrap()];
+    exe.run(
+        &Budget::unlimited(),
+        RunRequest {
+            feeds,
+            fetches,
+            targets: Vec::new(),
+        },
+    )
+    .unwrap()
+    .remove(0)
+}
+
+fn assert_close(a: &Tensor, b: &Tensor) {
+    assert_eq!(a.dims(), b.dims());
+    let (a, b) = (a.as_slice::<f32>().unwrap(), b.as_slice::<f32>().unwrap());
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-5 + 1e-5 * y.abs(),
+            "element {i}: {x} vs {y}"
+        );
+    }
+}
+
+/// x → conv → Mul(scale) → AddV2(shift) → activation, the shape Keras
+/// BatchNormalization leaves in a SavedModel once its constants fold.
+fn bn_chain(
+    conv_op: &str,
+    input: &[usize],
+    filter: &[usize],
+    stride: i64,
+    padding: &str,
+    activation: &str,
+) -> (Graph, usize) {
+    let mut g = Graph::new();
+    let x = placeholder(&mut g, "x", input);
+    let w = constant(&mut g, "w", values(filter, 1));
+    let channels = if conv_op == "Conv2D" {
+        filter[3]
+    } else {
+        filter[2] * filter[3]
+    };
+    let conv = op(&mut g, "conv", conv_op, &[x, w]);
+    let node = g.node_mut(conv).unwrap();
+    node.attrs
+        .insert("strides".into(), Attr::IntList(vec![1, stride, stride, 1]));
+    node.attrs
+        .insert("padding".into(), Attr::Str(padding.as_bytes().to_vec()));
+    // Scale and shift computed from "variables" as BatchNorm does.
+    let var = constant(&mut g, "var", values(&[channels], 2));
+    let eps = constant(&mut g, "eps", Tensor::scalar(1.5f32));
+    let var_eps = op(&mut g, "var_eps", "AddV2", &[var, eps]);
+    let rsqrt = op(&mut g, "rsqrt", "Rsqrt", &[var_eps]);
+    let gamma = constant(&mut g, "gamma", values(&[channels], 3));
+    let scale = op(&mut g, "scale", "Mul", &[rsqrt, gamma]);
+    let mean = constant(&mut g, "mean", values(&[channels], 4));
+    let mean_scaled = op(&mut g, "mean_scaled", "Mul", &[mean, scale]);
+    let beta = constant(&mut g, "beta", values(&[channels], 5));
+    let shift = op(&mut g, "shift", "Sub", &[beta, mean_scaled]);
+    let mul = op(&mut g, "mul", "Mul", &[conv, scale]);
+    let add = op(&mut g, "add", "AddV2", &[mul, shift]);
+    let act = op(&mut g, "act", activation, &[add]);
+    let _out = op(&mut g, "out", "Identity", &[act]);
+    (g, channels)
+}
+
+fn model(graph: Graph) -> Model {
+    Model {
+        graph,
+        library: Library::new(),
+    }
+}
+
+/// Convolution op, input dims, filter dims, stride, padding, activation.
+type Case<'a> = (&'a str, &'a [usize], &'a [usize], i64, &'a str, &'a str);
+
+#[test]
+fn batch_norm_chains_fuse_and_match() {
+    let cases: &[Case] = &[
+        ("Conv2D", &[1, 9, 9, 5], &[3, 3, 5, 7], 1, "SAME", "Relu6"),
+        ("Conv2D", &[2, 8, 8, 3], &[3, 3, 3, 16], 2, "VALID", "Relu"),
+        // Pointwise: one GEMM in row blocks, each finished in cache.
+        (
+            "Conv2D",
+            &[1, 40, 40, 8],
+            &[1, 1, 8, 24],
+            1,
+            "VALID",
+            "Relu6",
+        ),
+        // Depthwise: 64-channel blocks, 16-channel tail, single channels.
+        (
+            "DepthwiseConv2dNative",
+            &[1, 7, 7, 80],
+            &[3, 3, 80, 1],
+            1,
+            "SAME",
+            "Relu6",
+        ),
+        (
+            "DepthwiseConv2dNative",
+            &[2, 9, 9, 67],
+            &[3, 3, 67, 1],
+            2,
+            "SAME",
+            "Elu",
+        ),
+        (
+            "DepthwiseConv2dNative",
+            &[1, 6, 6, 35],
+            &[3, 3, 35, 2],
+            1,
+            "VALID",
+            "Relu",
+        ),
+        (
+            "DepthwiseConv2dNative",
+            &[1, 5, 5, 3],
+            &[2, 2, 3, 40],
+            1,
+            "SAME",
+            "Relu6",
+        ),
+    ];
+    for &(conv, input, filter, stride, padding, act) in cases {
+        let (g, _) = bn_chain(conv, input, filter, stride, padding, act);
+        let plain = compile(model(g.clone()), false);
+        let fast = compile(model(g), true);
+        let stats = fast.optimize_stats();
+        assert_eq!(stats.fused_convolutions, 1, "{conv} {input:?}: {stats:?}");
+        // var+eps, rsqrt, scale, mean*scale, shift
+        assert!(stats.folded_nodes >= 5, "{stats:?}");
+        let x = values(input, 9);
+        let want = run(&plain, vec![("x", x.clone())], "out");
+        let got = run(&fast, vec![("x", x.clone())], "out");
+        assert_close(&got, &want);
+        // An absorbed intermediate is still computed when fetched.
+        let mid_plain = run(&plain, vec![("x", x.clone())], "mul");
+        let mid_fast = run(&fast, vec![("x", x)], "mul");
+        assert_close(&mid_fast, &mid_plain);
+    }
+}
+
+#[test]
+fn feeding_past_a_rewrite_uses_the_original_graph() {
+    let (g, _) = bn_chain("Conv2D", &[1, 5, 5, 2], &[3, 3, 2, 4], 1, "SAME", "Relu6");
+    let plain = compile(model(g.clone()), false);
+    let fast = compile(model(g), true);
+    assert_eq!(fast.optimize_stats().fused_convolutions, 1);
+    // Feeding the Mul's output: the fused op would skip it.
+    let fed = values(&[1, 5, 5, 4], 11);
+    let want = run(
+        &plain,
+        vec![("x", values(&[1, 5, 5, 2], 1)), ("mul", fed.clone())],
+        "out",
+    );
+    let got = run(
+        &fast,
+        vec![("x", values(&[1, 5, 5, 2], 1)), ("mul", fed)],
+        "out",
+    );
+    assert_close(&got, &want);
+    // Feeding a folded constant too.
+    let shift = values(&[4], 12);
+    let want = run(
+        &plain,
+        vec![("x", values(&[1, 5, 5, 2], 1)), ("shift", shift.clone())],
+        "out",
+    );
+    let got = run(
+        &fast,
+        vec![("x", values(&[1, 5, 5, 2], 1)), ("shift", shift)],
+        "out",
+    );
+    assert_close(&got, &want);
+}
+
+#[test]
+fn a_chain_with_a_second_reader_is_not_fused() {
+    let (mut g, _) = bn_chain("Conv2D", &[1, 5, 5, 2], &[3, 3, 2, 4], 1, "SAME", "Relu6");
+    let mul = g.find("mul").unwrap();
+    op(&mut g, "other_reader", "Neg", &[mul]);
+    let fast = compile(model(g), true);
+    // The conv → Mul link has one reader; Mul → Add has two, so only the
+    // scale folds in (conv + Mul fused, the Add and activation stay).
+    let stats = fast.optimize_stats();
+    assert_eq!(stats.fused_convolutions, 1, "{stats:?}");
+    let plain_graph = fast.graph().clone();
+    let plain = compile(model(plain_graph), false);
+    let x = values(&[1, 5, 5, 2], 3);
+    for fetch in ["out", "other_reader"] {
+        assert_close(
+            &run(&fast, vec![("x", x.clone())], fetch),
+            &run(&plain, vec![("x", x.clone())], fetch),
+        );
+    }
+}
+
+#[test]
+fn folding_does_not_build_huge_constants() {
+    let mut g = Graph::new();
+    let dims = constant(
+        &mut g,
+        "dims",
+        Tensor::from_vec(Shape::vector(2), vec![8192i32, 8192], None).unwrap(),
+    );
+    let one = constant(&mut g, "one", Tensor::scalar(1.0f32));
+    let mut fill = Node::new("fill", "Fill");
+    fill.inputs = vec![ValueRef::new(dims, 0), ValueRef::new(one, 0)];
+    fill.attrs
+        .insert("T".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+    fill.attrs
+        .insert("index_type".into(), Attr::Type(TypeAttr::Data(DType::I32)));
+    let fill = g.add(fill).unwrap();
+    let mut shape = Node::new("shape", "Shape");
+    shape.inputs = vec![ValueRef::new(fill, 0)];
+    shape
+        .attrs
+        .insert("T".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+    shape
+        .attrs
+        .insert("out_type".into(), Attr::Type(TypeAttr::Data(DType::I32)));
+    g.add(shape).unwrap();
+    let exe = compile(model(g), true);
+    // 256 MiB of ones is not folded.
+    assert_eq!(exe.optimize_stats().folded_nodes, 0);
+}
+
+#[test]
+fn calls_are_inlined_and_their_constants_fold() {
+    // f(x, w) = Relu6(conv(x, w) * s + b) with w, s, b passed in as
+    // arguments, as a TF2 SavedModel passes variables to its function.
+    let mut body = Graph::new();
+    let mut arg = |name: &str, index: i64| {
+        let mut n = Node::new(name, "_Arg");
+        n.attrs
+            .insert("T".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+        n.attrs.insert("index".into(), Attr::Int(index));
+        body.add(n).unwrap()
+    };
+    let ax = arg("x", 0);
+    let aw = arg("w", 1);
+    let as_ = arg("s", 2);
+    let ab = arg("b", 3);
+    let conv = op(&mut body, "conv", "Conv2D", &[ax, aw]);
+    let node = body.node_mut(conv).unwrap();
+    node.attrs
+        .insert("strides".into(), Attr::IntList(vec![1, 1, 1, 1]));
+    node.attrs
+        .insert("padding".into(), Attr::Str(b"SAME".to_vec()));
+    let mul = op(&mut body, "mul", "Mul", &[conv, as_]);
+    let add = op(&mut body, "add", "AddV2", &[mul, ab]);
+    let act = op(&mut body, "act", "Relu6", &[add]);
+    let function = Function {
+        name: "f".into(),
+        body,
+        args: vec![ax, aw, as_, ab],
+        arg_names: vec!["x".into(), "w".into(), "s".into(), "b".into()],
+        arg_types: vec![TypeAttr::Data(DType::F32); 4],
+        results: vec![("y".into(), ValueRef::new(act, 0))],
+        result_types: vec![TypeAttr::Data(DType::F32)],
+        control_results: Vec::new(),
+        attrs: Default::default(),
+        is_stateful: false,
+    };
+    let mut g = Graph::new();
+    let x = placeholder(&mut g, "x", &[1, 6, 6, 3]);
+    let w = constant(&mut g, "w", values(&[3, 3, 3, 5], 1));
+    let s = constant(&mut g, "s", values(&[5], 2));
+    let b = constant(&mut g, "b", values(&[5], 3));
+    let mut call = Node::new("call", "StatefulPartitionedCall");
+    call.inputs = [x, w, s, b].iter().map(|&i| ValueRef::new(i, 0)).collect();
+    call.attrs.insert(
+        "f".into(),
+        Attr::Func(FuncRef {
+            name: "f".into(),
+            attrs: Default::default(),
+        }),
+    );
+    call.attrs.insert(
+        "Tin".into(),
+        Attr::TypeList(vec![TypeAttr::Data(DType::F32); 4]),
+    );
+    call.attrs.insert(
+        "Tout".into(),
+        Attr::TypeList(vec![TypeAttr::Data(DType::F32)]),
+    );
+    g.add(call).unwrap();
+    let mut library = Library::new();
+    library.insert("f".into(), function);
+    let m = Model { graph: g, library };
+    let plain = compile(m.clone(), false);
+    let fast = compile(m, true);
+    let stats = fast.optimize_stats();
+    assert_eq!(stats.inlined_calls, 1, "{stats:?}");
+    assert_eq!(stats.fused_convolutions, 1, "{stats:?}");
+    let x = values(&[1, 6, 6, 3], 4);
+    assert_close(
+        &run(&fast, vec![("x", x.clone())], "call"),
+        &run(&plain, vec![("x", x)], "call"),
+    );
+}
