@@ -168,7 +168,24 @@ fn batch_norm_chains_fuse_and_match() {
             "VALID",
             "Relu6",
         ),
-        // Depthwise: 64-channel blocks, 16-channel tail, single channels.
+        // Depthwise: tiles of 4 interior pixels in 32-, 16- and 1-channel
+        // blocks; edge pixels in 64-, 16- and 1-channel blocks.
+        (
+            "DepthwiseConv2dNative",
+            &[1, 10, 12, 83],
+            &[3, 3, 83, 1],
+            1,
+            "SAME",
+            "Relu6",
+        ),
+        (
+            "DepthwiseConv2dNative",
+            &[1, 11, 13, 147],
+            &[5, 5, 147, 1],
+            2,
+            "VALID",
+            "Relu",
+        ),
         (
             "DepthwiseConv2dNative",
             &[1, 7, 7, 80],

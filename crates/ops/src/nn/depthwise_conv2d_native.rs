@@ -286,31 +286,157 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
         let oy = row.checked_rem(g.out_h).unwrap_or(0);
         let image = row.checked_div(g.out_h).unwrap_or(0).saturating_mul(g.in_h);
         let rows = taps(oy.saturating_mul(s), g.pad_t, g.k_h, g.in_h);
-        for (ox, px) in dst.chunks_mut(out_c).enumerate() {
-            let cols = taps(ox.saturating_mul(s), g.pad_l, g.k_w, g.in_w);
-            let tap = |kh: usize, kw: usize| {
-                let iy = oy
-                    .saturating_mul(s)
-                    .saturating_add(kh)
-                    .saturating_sub(g.pad_t);
-                let ix = ox
-                    .saturating_mul(s)
-                    .saturating_add(kw)
-                    .saturating_sub(g.pad_l);
-                let pixel = image
-                    .saturating_add(iy)
-                    .saturating_mul(g.in_w)
-                    .saturating_add(ix);
-                let filter = kh.saturating_mul(g.k_w).saturating_add(kw);
-                (pixel.saturating_mul(g.in_c), filter.saturating_mul(out_c))
+        let pixel_at = |ox: usize, kh: usize, kw: usize| {
+            let iy = oy
+                .saturating_mul(s)
+                .saturating_add(kh)
+                .saturating_sub(g.pad_t);
+            let ix = ox
+                .saturating_mul(s)
+                .saturating_add(kw)
+                .saturating_sub(g.pad_l);
+            let pixel = image
+                .saturating_add(iy)
+                .saturating_mul(g.in_w)
+                .saturating_add(ix);
+            let filter = kh.saturating_mul(g.k_w).saturating_add(kw);
+            (pixel.saturating_mul(g.in_c), filter.saturating_mul(out_c))
+        };
+        // Pixels whose every column tap is inside the image, computed
+        // TILE at a time so each filter vector loaded serves TILE pixels.
+        let interior = interior_columns(g, s);
+        let mut ox = 0usize;
+        let mut rest: &mut [T] = dst;
+        while ox < g.out_w {
+            let tiled =
+                g.mult == 1 && interior.contains(&ox) && interior.end.saturating_sub(ox) >= TILE;
+            let width = if tiled { TILE } else { 1 };
+            let Some((span, tail)) =
+                std::mem::take(&mut rest).split_at_mut_checked(out_c.saturating_mul(width))
+            else {
+                return;
             };
-            if g.mult == 1 {
-                pixel_mult1(xs, fs, px, rows.clone(), cols, &tap, epilogue);
+            rest = tail;
+            if tiled {
+                let tap = |p: usize, kh: usize, kw: usize| pixel_at(ox.saturating_add(p), kh, kw);
+                tile_mult1(xs, fs, span, out_c, rows.clone(), g.k_w, &tap, epilogue);
             } else {
-                pixel_general(xs, fs, px, g.mult, rows.clone(), cols, &tap, epilogue);
+                let cols = taps(ox.saturating_mul(s), g.pad_l, g.k_w, g.in_w);
+                let tap = |kh: usize, kw: usize| pixel_at(ox, kh, kw);
+                if g.mult == 1 {
+                    pixel_mult1(xs, fs, span, rows.clone(), cols, &tap, epilogue);
+                } else {
+                    pixel_general(xs, fs, span, g.mult, rows.clone(), cols, &tap, epilogue);
+                }
+            }
+            ox = ox.saturating_add(width);
+        }
+    }
+}
+
+/// Output pixels computed together by [`tile_mult1`].
+const TILE: usize = 4;
+
+/// `TILE` neighbouring output pixels (channel multiplier 1, every column
+/// tap inside the image): for each channel block, the block's filter
+/// vector of each tap is loaded once and used for all `TILE` pixels.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn tile_mult1<T: Float>(
+    xs: &[T],
+    fs: &[T],
+    span: &mut [T],
+    channels: usize,
+    rows: std::ops::Range<usize>,
+    k_w: usize,
+    tap: &impl Fn(usize, usize, usize) -> (usize, usize),
+    epilogue: &Epilogue<'_, T>,
+) {
+    let full = channels.saturating_sub(channels % TILE_BLOCK);
+    let mut c0 = 0usize;
+    while c0 < full {
+        let acc = tile_block::<T, TILE_BLOCK>(xs, fs, c0, &rows, k_w, tap);
+        store_tile(epilogue, &acc, span, channels, c0);
+        c0 = c0.saturating_add(TILE_BLOCK);
+    }
+    let mid = channels.saturating_sub(channels % TAIL);
+    while c0 < mid {
+        let acc = tile_block::<T, TAIL>(xs, fs, c0, &rows, k_w, tap);
+        store_tile(epilogue, &acc, span, channels, c0);
+        c0 = c0.saturating_add(TAIL);
+    }
+    while c0 < channels {
+        let acc = tile_block::<T, 1>(xs, fs, c0, &rows, k_w, tap);
+        store_tile(epilogue, &acc, span, channels, c0);
+        c0 = c0.saturating_add(1);
+    }
+}
+
+/// Channels per block in a tile: with `TILE` pixels, 8 AVX-512 (16 AVX2)
+/// accumulators.
+const TILE_BLOCK: usize = 32;
+
+#[inline(always)]
+fn store_tile<T: Float, const N: usize>(
+    epilogue: &Epilogue<'_, T>,
+    acc: &[[T::Wide; N]; TILE],
+    span: &mut [T],
+    channels: usize,
+    c0: usize,
+) {
+    for (sums, pixel) in acc.iter().zip(span.chunks_mut(channels.max(1))) {
+        if let Some(out) = pixel.get_mut(c0..).and_then(|p| p.get_mut(..N)) {
+            epilogue.store(sums, c0, out);
+        }
+    }
+}
+
+/// The sums of channels `c0..c0 + N` of `TILE` pixels over all taps.
+#[inline(always)]
+fn tile_block<T: Float, const N: usize>(
+    xs: &[T],
+    fs: &[T],
+    c0: usize,
+    rows: &std::ops::Range<usize>,
+    k_w: usize,
+    tap: &impl Fn(usize, usize, usize) -> (usize, usize),
+) -> [[T::Wide; N]; TILE] {
+    let mut acc = [[T::Wide::ZERO_W; N]; TILE];
+    for kh in rows.clone() {
+        for kw in 0..k_w {
+            let (_, filter) = tap(0, kh, kw);
+            let Some(wv) = fs
+                .get(filter.saturating_add(c0)..)
+                .and_then(|v| v.first_chunk::<N>())
+            else {
+                continue;
+            };
+            for (p, acc) in acc.iter_mut().enumerate() {
+                let (input, _) = tap(p, kh, kw);
+                let Some(xv) = xs
+                    .get(input.saturating_add(c0)..)
+                    .and_then(|v| v.first_chunk::<N>())
+                else {
+                    continue;
+                };
+                for ((a, &v), &w) in acc.iter_mut().zip(xv).zip(wv) {
+                    *a = v.widen().mul_add(w.widen(), *a);
+                }
             }
         }
     }
+    acc
+}
+
+/// Output columns whose taps all fall inside the input row.
+fn interior_columns(g: &Geometry, s: usize) -> std::ops::Range<usize> {
+    // ox·s ≥ pad_l  and  ox·s + k_w ≤ in_w + pad_l
+    let lo = g.pad_l.div_ceil(s.max(1));
+    let hi = match g.in_w.saturating_add(g.pad_l).checked_sub(g.k_w) {
+        Some(last) => last.checked_div(s).map_or(0, |v| v.saturating_add(1)),
+        None => 0,
+    };
+    lo..hi.min(g.out_w).max(lo)
 }
 
 /// The filter taps `k` whose input position `start + k - pad` lies inside
