@@ -41,6 +41,8 @@ const MAX_INLINE_ROUNDS: usize = 8;
 pub struct OptimizeStats {
     pub inlined_calls: usize,
     pub folded_nodes: usize,
+    /// Zero `Pad`s merged into the convolution after them.
+    pub folded_pads: usize,
     pub fused_convolutions: usize,
 }
 
@@ -68,6 +70,7 @@ pub fn optimize(
         stats.inlined_calls = stats.inlined_calls.saturating_add(inlined);
     }
     stats.folded_nodes = fold_constants(graph, registry, pool);
+    stats.folded_pads = fold_pads(graph);
     stats.fused_convolutions = fuse_convolutions(graph);
     stats
 }
@@ -365,6 +368,68 @@ fn fold_one(
 }
 
 // ------------------------------------------------------ convolution fusion
+
+/// `Pad` (zeros, spatial dims only, constant paddings) read only by a
+/// VALID `Conv2D`/`DepthwiseConv2dNative` becomes the convolution's
+/// explicit padding: Keras' ZeroPadding2D before strided convolutions.
+fn fold_pads(graph: &mut Graph) -> usize {
+    let readers = Readers::of(graph);
+    let mut rewrites = Vec::new();
+    for (id, conv) in graph.nodes().iter().enumerate() {
+        if !matches!(conv.op.as_str(), "Conv2D" | "DepthwiseConv2dNative")
+            || !matches!(conv.attrs.get("padding"), Some(Attr::Str(p)) if p == b"VALID")
+            || matches!(conv.attrs.get("data_format"), Some(Attr::Str(f)) if f != b"NHWC")
+        {
+            continue;
+        }
+        let Some(&x) = conv.inputs.first() else {
+            continue;
+        };
+        let Ok(pad) = graph.node(x.node) else {
+            continue;
+        };
+        if pad.op != "Pad"
+            || x.output != 0
+            || readers.sole(x.node) != Some(id)
+            || !pad.control_inputs.is_empty()
+            || pad.attrs.get("T") != conv.attrs.get("T")
+        {
+            continue;
+        }
+        let (Some(&input), Some(paddings)) = (pad.inputs.first(), pad.inputs.get(1)) else {
+            continue;
+        };
+        let Some(amounts) = graph
+            .node(paddings.node)
+            .ok()
+            .and_then(const_value)
+            .filter(|t| t.dims() == [4, 2])
+            .and_then(|t| t.to_i64_vec().ok())
+        else {
+            continue;
+        };
+        let [0, 0, t, b, l, r, 0, 0] = amounts.as_slice() else {
+            continue;
+        };
+        if [t, b, l, r].iter().any(|&&v| v < 0) {
+            continue;
+        }
+        rewrites.push((id, input, vec![0, 0, *t, *b, *l, *r, 0, 0]));
+    }
+    let count = rewrites.len();
+    for (id, input, explicit) in rewrites {
+        if let Ok(conv) = graph.node_mut(id)
+            && let Some(first) = conv.inputs.first_mut()
+        {
+            *first = input;
+            conv.attrs
+                .insert("padding".into(), Attr::Str(b"EXPLICIT".to_vec()));
+            conv.attrs
+                .insert("explicit_paddings".into(), Attr::IntList(explicit));
+        }
+    }
+    count
+}
 
 /// Which nodes read each node's outputs (data edges) and whether any node
 /// waits on it (control edges).

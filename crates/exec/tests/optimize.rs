@@ -294,6 +294,46 @@ fn a_chain_with_a_second_reader_is_not_fused() {
 }
 
 #[test]
+fn zero_pads_fold_into_valid_convolutions() {
+    for conv_op in ["Conv2D", "DepthwiseConv2dNative"] {
+        let mut g = Graph::new();
+        let x = placeholder(&mut g, "x", &[1, 9, 8, 4]);
+        let paddings = constant(
+            &mut g,
+            "paddings",
+            Tensor::from_vec(
+                Shape::new(vec![4, 2]).unwrap(),
+                vec![0i32, 0, 0, 1, 2, 1, 0, 0],
+                None,
+            )
+            .unwrap(),
+        );
+        let mut pad = Node::new("pad", "Pad");
+        pad.inputs = vec![ValueRef::new(x, 0), ValueRef::new(paddings, 0)];
+        pad.attrs
+            .insert("T".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+        pad.attrs
+            .insert("Tpaddings".into(), Attr::Type(TypeAttr::Data(DType::I32)));
+        let pad = g.add(pad).unwrap();
+        let w = constant(&mut g, "w", values(&[3, 3, 4, 2], 1));
+        let conv = op(&mut g, "conv", conv_op, &[pad, w]);
+        let node = g.node_mut(conv).unwrap();
+        node.attrs
+            .insert("strides".into(), Attr::IntList(vec![1, 2, 2, 1]));
+        node.attrs
+            .insert("padding".into(), Attr::Str(b"VALID".to_vec()));
+        let plain = compile(model(g.clone()), false);
+        let fast = compile(model(g), true);
+        assert_eq!(fast.optimize_stats().folded_pads, 1, "{conv_op}");
+        let x = values(&[1, 9, 8, 4], 2);
+        assert_close(
+            &run(&fast, vec![("x", x.clone())], "conv"),
+            &run(&plain, vec![("x", x)], "conv"),
+        );
+    }
+}
+
+#[test]
 fn folding_does_not_build_huge_constants() {
     let mut g = Graph::new();
     let dims = constant(

@@ -387,32 +387,48 @@ impl Conv2D {
             let rest = p.checked_div(g.out_w).unwrap_or(0);
             let oy = rest.checked_rem(g.out_h).unwrap_or(0);
             let b = rest.checked_div(g.out_h).unwrap_or(0);
-            let mut taps = row.chunks_mut(g.k_c.max(1));
-            for kh in 0..g.k_h {
+            // One filter row (all kw taps) spans k_w·k_c contiguous inputs
+            // when the taps are adjacent pixels, all inside the row, and
+            // take every input channel: one copy instead of k_w.
+            let x0 = ox.saturating_mul(sw);
+            let contiguous = dw == 1
+                && g.k_c == g.in_c
+                && x0 >= g.pad_l
+                && x0.saturating_add(g.k_w) <= g.in_w.saturating_add(g.pad_l);
+            let row_len = g.k_w.saturating_mul(g.k_c).max(1);
+            for (kh, filter_row) in row.chunks_mut(row_len).enumerate() {
                 let iy = shifted(
                     oy.saturating_mul(sh).saturating_add(kh.saturating_mul(dh)),
                     g.pad_t,
                     g.in_h,
                 );
-                for kw in 0..g.k_w {
-                    let Some(tap) = taps.next() else { return };
-                    let ix = shifted(
-                        ox.saturating_mul(sw).saturating_add(kw.saturating_mul(dw)),
-                        g.pad_l,
-                        g.in_w,
-                    );
-                    let src = match (iy, ix) {
-                        (Some(iy), Some(ix)) => {
-                            let pixel = b
-                                .saturating_mul(g.in_h)
-                                .saturating_add(iy)
-                                .saturating_mul(g.in_w)
-                                .saturating_add(ix);
-                            let start = pixel.saturating_mul(g.in_c).saturating_add(c0);
-                            xs.get(start..).and_then(|s| s.get(..tap.len()))
-                        }
-                        _ => None,
-                    };
+                let Some(iy) = iy else {
+                    filter_row.fill(T::default());
+                    continue;
+                };
+                let row_start = b
+                    .saturating_mul(g.in_h)
+                    .saturating_add(iy)
+                    .saturating_mul(g.in_w);
+                if contiguous {
+                    let start = row_start
+                        .saturating_add(x0.saturating_sub(g.pad_l))
+                        .saturating_mul(g.in_c);
+                    match xs.get(start..).and_then(|s| s.get(..filter_row.len())) {
+                        Some(src) => filter_row.copy_from_slice(src),
+                        None => filter_row.fill(T::default()),
+                    }
+                    continue;
+                }
+                for (kw, tap) in filter_row.chunks_mut(g.k_c.max(1)).enumerate() {
+                    let ix = shifted(x0.saturating_add(kw.saturating_mul(dw)), g.pad_l, g.in_w);
+                    let src = ix.and_then(|ix| {
+                        let start = row_start
+                            .saturating_add(ix)
+                            .saturating_mul(g.in_c)
+                            .saturating_add(c0);
+                        xs.get(start..).and_then(|s| s.get(..tap.len()))
+                    });
                     match src {
                         Some(src) => tap.copy_from_slice(src),
                         None => tap.fill(T::default()),
