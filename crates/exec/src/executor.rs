@@ -4,7 +4,7 @@ use crate::optimize::{self, OptimizeStats};
 use crate::plan::{Estimate, Plan, estimate, plan};
 use rayon::ThreadPool;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use ward_graph::{
     Function, Graph, GraphLimits, Library, Model, NodeId, ValueRef, validate_ops,
     validate_structure,
@@ -94,6 +94,9 @@ pub struct Executable {
     /// `Placeholder` (an optimization may have bypassed it).
     original: Option<CompiledGraph>,
     stats: OptimizeStats,
+    /// The last request's plan and memory estimate: a server runs the same
+    /// signature with the same shapes over and over.
+    last_run: Mutex<Option<Arc<PlannedRun>>>,
     functions: HashMap<String, (Function, CompiledGraph)>,
     pool: Arc<ThreadPool>,
     max_call_depth: usize,
@@ -107,6 +110,24 @@ impl std::fmt::Debug for Executable {
             .field("threads", &self.pool.current_num_threads())
             .finish()
     }
+}
+
+/// What identifies a request's plan and estimate: which graph, which values
+/// are fed (with their dtypes and shapes: inference sees nothing else of
+/// them), fetched and run.
+#[derive(Debug, PartialEq)]
+struct RunKey {
+    original: bool,
+    feeds: Vec<(ValueRef, ward_tensor::DType, Vec<usize>)>,
+    fetches: Vec<ValueRef>,
+    targets: Vec<NodeId>,
+}
+
+#[derive(Debug)]
+struct PlannedRun {
+    key: RunKey,
+    plan: Plan,
+    peak_bytes: u64,
 }
 
 /// Which values a run feeds and fetches.
@@ -175,6 +196,7 @@ impl Executable {
             main,
             original,
             stats,
+            last_run: Mutex::new(None),
             functions,
             pool,
             max_call_depth: options.graph_limits.max_call_depth,
@@ -261,15 +283,47 @@ impl Executable {
                 )));
             }
         }
-        let plan = plan(
-            &compiled.graph,
-            &compiled.output_counts,
-            &feeds,
-            &request.fetches,
-            &request.targets,
-        )?;
-        // Refuses a run that cannot fit before anything is allocated.
-        Self::estimate_plan(compiled, &plan, &request, Some(budget.remaining()))?;
+        let key = RunKey {
+            original: !std::ptr::eq(compiled, &self.main),
+            feeds: request
+                .feeds
+                .iter()
+                .map(|(v, t)| (*v, t.dtype(), t.dims().to_vec()))
+                .collect(),
+            fetches: request.fetches.clone(),
+            targets: request.targets.clone(),
+        };
+        let remaining = budget.remaining();
+        let cached = self
+            .last_run
+            .lock()
+            .ok()
+            .and_then(|last| last.as_ref().filter(|r| r.key == key).cloned());
+        let planned = match cached {
+            // The same request fits as it did: inference would repeat itself.
+            Some(planned) if planned.peak_bytes <= remaining => planned,
+            _ => {
+                let plan = plan(
+                    &compiled.graph,
+                    &compiled.output_counts,
+                    &feeds,
+                    &request.fetches,
+                    &request.targets,
+                )?;
+                // Refuses a run that cannot fit before anything is allocated.
+                let estimate = Self::estimate_plan(compiled, &plan, &request, Some(remaining))?;
+                let planned = Arc::new(PlannedRun {
+                    key,
+                    plan,
+                    peak_bytes: estimate.peak_bytes,
+                });
+                if let Ok(mut last) = self.last_run.lock() {
+                    *last = Some(Arc::clone(&planned));
+                }
+                planned
+            }
+        };
+        let plan = &planned.plan;
         // TF semantics: denormals flush to zero while the model runs.
         let _denormals = ward_ops::kernels::fpenv::FlushDenormals::enable();
         let runner = Runner {
@@ -281,7 +335,7 @@ impl Executable {
             pool: &self.pool,
             functions: &runner,
         };
-        execute(compiled, &plan, &ctx, request.feeds, &request.fetches)
+        execute(compiled, plan, &ctx, request.feeds, &request.fetches)
     }
 }
 

@@ -140,6 +140,35 @@ fn oversized_intermediate_is_refused_before_allocating() {
 }
 
 #[test]
+fn a_repeated_request_is_still_checked_against_each_runs_budget() {
+    // The second run reuses the first one's plan and estimate, and must
+    // still be refused before allocating when its budget is smaller.
+    let mut g = Graph::new();
+    let x = placeholder(&mut g, "x", DType::F32, &[1000, 1]);
+    let b = constant(&mut g, "b", f32_tensor(&[1, 1000], vec![1.0; 1000]));
+    let mm = op(&mut g, "mm", "MatMul", &[x, b], DType::F32);
+    let exe = compile(g, 1);
+    let request = || RunRequest {
+        feeds: vec![(ValueRef::new(x, 0), f32_tensor(&[1000, 1], vec![2.0; 1000]))],
+        fetches: vec![ValueRef::new(mm, 0)],
+        ..Default::default()
+    };
+    let roomy = Budget::unlimited();
+    let out = exe.run(&roomy, request()).unwrap();
+    assert_eq!(out[0].dims(), &[1000, 1000]);
+    let tight = Budget::new(&Limits {
+        memory_bytes: 1 << 20,
+        ..Limits::default()
+    });
+    let err = exe.run(&tight, request()).unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err}");
+    assert!(err.to_string().contains("mm"), "{err}");
+    assert_eq!(tight.peak(), 0, "nothing was allocated");
+    // And the roomy budget still runs it.
+    assert!(exe.run(&Budget::unlimited(), request()).is_ok());
+}
+
+#[test]
 fn oversized_intermediate_from_a_fed_shape_is_refused_and_named() {
     // The placeholder's shape is unknown in the graph; the fed value's shape
     // lets the planner see the problem before running.

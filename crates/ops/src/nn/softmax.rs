@@ -6,6 +6,7 @@
 
 use crate::prelude::*;
 use crate::util::float::{Float, Wide};
+use crate::util::simd;
 
 pub const DEF: OpDef = OpDef {
     spec: OpSpec {
@@ -52,6 +53,7 @@ impl Kernel for Softmax {
 const LANES: usize = 8;
 
 /// NaN-propagating max of a row.
+#[inline(always)]
 fn lanes_max<T: Float>(row: &[T]) -> T::Wide {
     let mut acc = [T::Wide::NEG_INF; LANES];
     let mut chunks = row.chunks_exact(LANES);
@@ -67,6 +69,7 @@ fn lanes_max<T: Float>(row: &[T]) -> T::Wide {
     acc.iter().fold(tail, |m, &a| T::wide_max(m, a))
 }
 
+#[inline(always)]
 fn lanes_sum<T: Float>(values: &[T::Wide]) -> T::Wide {
     let mut acc = [T::Wide::ZERO_W; LANES];
     let mut chunks = values.chunks_exact(LANES);
@@ -84,37 +87,64 @@ fn lanes_sum<T: Float>(values: &[T::Wide]) -> T::Wide {
 
 pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result<Tensor> {
     let width = x.dims().last().copied().unwrap_or(1);
-    let mut out = ctx.budget.alloc_empty::<T>(x.len(), "softmax output")?;
+    let (mut out, lease) =
+        ctx.budget
+            .alloc_vec::<T>(x.len(), T::narrow(T::Wide::ZERO_W), "softmax output")?;
     let values = x.as_slice::<T>()?;
     if width > 0 {
         // One exp per element, kept in a row buffer, then scaled.
         let mut exps: Vec<T::Wide> = Vec::new();
         exps.try_reserve_exact(width)
             .map_err(|_| ward_tensor::Error::resource_exhausted("softmax row"))?;
-        for row in values.chunks(width) {
+        exps.resize(width, T::Wide::ZERO_W);
+        simd::vectorized(Rows {
+            values,
+            out: &mut out,
+            exps: &mut exps,
+            width,
+            log,
+        });
+    }
+    Tensor::from_vec(x.shape().clone(), out, Some(lease))
+}
+
+/// The rows of one softmax, compiled for the CPU's widest vectors.
+struct Rows<'a, T: Float> {
+    values: &'a [T],
+    out: &'a mut [T],
+    exps: &'a mut [T::Wide],
+    width: usize,
+    log: bool,
+}
+
+impl<T: Float> simd::WithSimd for Rows<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: simd::Simd>(self, _: S) {
+        let Rows {
+            values,
+            out,
+            exps,
+            width,
+            log,
+        } = self;
+        for (row, dst) in values.chunks(width).zip(out.chunks_mut(width)) {
             let max = lanes_max::<T>(row);
-            exps.clear();
-            exps.resize(row.len(), T::Wide::ZERO_W);
             for (e, v) in exps.iter_mut().zip(row) {
                 *e = (v.widen() - max).exp_fast();
             }
-            let sum = lanes_sum::<T>(&exps);
+            let sum = lanes_sum::<T>(exps.get(..row.len()).unwrap_or(exps));
             if log {
                 let log_sum = sum.ln();
-                out.0
-                    .extend(row.iter().map(|v| T::narrow(v.widen() - max - log_sum)));
+                for (o, v) in dst.iter_mut().zip(row) {
+                    *o = T::narrow(v.widen() - max - log_sum);
+                }
             } else {
                 let inv = T::Wide::ONE_W / sum;
-                let start = out.0.len();
-                out.0
-                    .resize(start.saturating_add(row.len()), T::narrow(T::Wide::ZERO_W));
-                if let Some(dst) = out.0.get_mut(start..) {
-                    for (o, &e) in dst.iter_mut().zip(&exps) {
-                        *o = T::narrow(e * inv);
-                    }
+                for (o, &e) in dst.iter_mut().zip(exps.iter()) {
+                    *o = T::narrow(e * inv);
                 }
             }
         }
     }
-    Tensor::from_vec(x.shape().clone(), out.0, Some(out.1))
 }

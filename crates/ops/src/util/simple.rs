@@ -234,18 +234,23 @@ macro_rules! float_map_f32 {
     ($ctx:expr, $x:expr, $f:path) => {{
         let mut x: ward_tensor::Tensor = $x;
         if let Some(values) = x.unique_slice_mut::<f32>() {
-            for v in values.iter_mut() {
-                *v = $f($crate::util::simple::flush_f32(*v));
-            }
+            $crate::util::simd::map_in_place(
+                values,
+                #[inline(always)]
+                |v| $f($crate::util::simple::flush_f32(v)),
+            );
             Ok(x)
         } else {
             let xs = x.as_slice::<f32>()?;
             let (mut out, lease) =
                 $ctx.budget
                     .alloc_vec::<f32>(xs.len(), 0.0, "elementwise output")?;
-            for (o, &v) in out.iter_mut().zip(xs) {
-                *o = $f($crate::util::simple::flush_f32(v));
-            }
+            $crate::util::simd::map_into(
+                xs,
+                &mut out,
+                #[inline(always)]
+                |v| $f($crate::util::simple::flush_f32(v)),
+            );
             ward_tensor::Tensor::from_vec(x.shape().clone(), out, Some(lease))
         }
     }};
