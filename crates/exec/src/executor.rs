@@ -335,7 +335,17 @@ impl Executable {
             pool: &self.pool,
             functions: &runner,
         };
-        execute(compiled, plan, &ctx, request.feeds, &request.fetches)
+        // The whole run executes on the pool: a kernel that splits its work
+        // shares it with the pool's other threads while this one takes a
+        // share, instead of waking them all and idling (on a machine with
+        // as many cores as pool threads, an idle caller competes with them).
+        // With one thread nothing is shared, and the hand-off would cost.
+        let run = || execute(compiled, plan, &ctx, request.feeds, &request.fetches);
+        if self.pool.current_num_threads() > 1 {
+            self.pool.install(run)
+        } else {
+            run()
+        }
     }
 }
 

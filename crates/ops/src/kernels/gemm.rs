@@ -41,6 +41,20 @@ fn to_isize(v: usize) -> Result<isize> {
 /// Work below which threading costs more than it saves.
 const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 
+thread_local! {
+    /// Set while a caller that already split its work over the pool runs
+    /// one share of it: its products must not split again.
+    static SEQUENTIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every product it computes on this thread unsplit.
+pub fn sequential<R>(f: impl FnOnce() -> R) -> R {
+    let before = SEQUENTIAL.replace(true);
+    let result = f();
+    SEQUENTIAL.set(before);
+    result
+}
+
 /// Computes `c = op(a) · op(b)`, overwriting `c`.
 pub fn gemm<T: GemmFloat>(
     pool: &ThreadPool,
@@ -81,7 +95,7 @@ pub fn gemm<T: GemmFloat>(
     let dst_rs = to_isize(n)?;
     let flops = m.saturating_mul(n).saturating_mul(k);
     let threads = pool.current_num_threads();
-    let parallelism = if threads > 1 && flops >= PARALLEL_MIN_FLOPS {
+    let parallelism = if threads > 1 && flops >= PARALLEL_MIN_FLOPS && !SEQUENTIAL.get() {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None

@@ -263,18 +263,36 @@ impl Conv2D {
                 gemm(pixels, g.out_c, xs, fs, &mut out)?;
                 return Tensor::from_vec(out_shape, out, Some(lease));
             };
-            // Row blocks, each finished while it is still in cache.
+            // Row blocks, each finished while it is still in cache; with
+            // several threads, whole blocks (GEMM and epilogue) per thread.
+            let threads = ctx.threads().max(1);
             let rows = EPILOGUE_BLOCK_ELEMENTS
                 .checked_div(g.out_c)
                 .unwrap_or(1)
-                .max(64);
+                .max(64)
+                .min(pixels.div_ceil(threads).max(1));
             let in_block = rows.checked_mul(k).ok_or_else(overflow)?;
             let out_block = rows.checked_mul(g.out_c).ok_or_else(overflow)?;
-            for (a, c) in xs.chunks(in_block).zip(out.chunks_mut(out_block)) {
+            let block = |(a, c): (&[T], &mut [T])| -> Result<()> {
                 ctx.budget.check()?;
                 let m = c.len().checked_div(g.out_c).unwrap_or(0);
                 gemm(m, g.out_c, a, fs, c)?;
                 finish(c);
+                Ok(())
+            };
+            if threads > 1 && pixels > rows {
+                ctx.pool.install(|| {
+                    xs.par_chunks(in_block)
+                        .zip(out.par_chunks_mut(out_block))
+                        .try_for_each(|b| crate::kernels::gemm::sequential(|| block(b)))
+                })?;
+            } else {
+                for (a, c) in xs.chunks(in_block).zip(out.chunks_mut(out_block)) {
+                    ctx.budget.check()?;
+                    let m = c.len().checked_div(g.out_c).unwrap_or(0);
+                    gemm(m, g.out_c, a, fs, c)?;
+                    finish(c);
+                }
             }
             return Tensor::from_vec(out_shape, out, Some(lease));
         }
