@@ -2,7 +2,7 @@
 //! results: function-call inlining, constant folding, and folding a
 //! convolution's following per-channel scale, bias and activation into one
 //! fused op (BatchNorm folding). TF's grappler does the same before TF runs
-//! a graph.
+//! a graph. Dense layers (`MatMul` → bias → activation) fuse the same way.
 //!
 //! Every rewrite keeps node ids and names: a rewritten node computes what it
 //! computed before (a folded node becomes a `Const`, the last node of a
@@ -43,7 +43,8 @@ pub struct OptimizeStats {
     pub folded_nodes: usize,
     /// Zero `Pad`s merged into the convolution after them.
     pub folded_pads: usize,
-    pub fused_convolutions: usize,
+    /// Convolutions and matrix products that absorbed what followed them.
+    pub fused_layers: usize,
 }
 
 impl OptimizeStats {
@@ -71,7 +72,7 @@ pub fn optimize(
     }
     stats.folded_nodes = fold_constants(graph, registry, pool);
     stats.folded_pads = fold_pads(graph);
-    stats.fused_convolutions = fuse_convolutions(graph);
+    stats.fused_layers = fuse_convolutions(graph);
     stats
 }
 
@@ -477,16 +478,16 @@ fn is_f32(node: &Node) -> bool {
 }
 
 /// The f32 per-channel values of a constant operand that broadcasts along
-/// the last axis of a rank-4 value with `channels` channels without
-/// changing its shape: a scalar, `[C]`, or `[1, .., 1, C]`.
-fn per_channel(graph: &Graph, v: ValueRef, channels: usize) -> Option<Vec<f32>> {
+/// the last axis of a value of `rank` with `channels` channels without
+/// changing its shape: a scalar, `[C]`, or `[1, .., 1, C]` of rank ≤ `rank`.
+fn per_channel(graph: &Graph, v: ValueRef, channels: usize, rank: usize) -> Option<Vec<f32>> {
     if v.output != 0 {
         return None;
     }
     let t = const_value(graph.node(v.node).ok()?)?;
     let values = t.as_slice::<f32>().ok()?;
     let dims = t.dims();
-    if dims.len() > 4 {
+    if dims.len() > rank {
         return None;
     }
     let (last, lead) = dims.split_last().map_or((1, &[][..]), |(l, r)| (*l, r));
@@ -512,6 +513,8 @@ fn other_operand(node: &Node, from: NodeId) -> Option<ValueRef> {
 /// A convolution followed by what folds into it.
 struct Chain {
     conv: NodeId,
+    /// Output channels (columns of a MatMul).
+    channels: usize,
     scale: Option<Vec<f32>>,
     bias: Option<Vec<f32>>,
     activation: Option<(String, Option<Attr>)>,
@@ -521,32 +524,40 @@ struct Chain {
     members: Vec<NodeId>,
 }
 
-/// Finds `Conv2D | DepthwiseConv2dNative` (f32, NHWC, constant filter) →
-/// optional `Mul` by a per-channel constant → optional `Add`/`AddV2`/
+/// Finds `Conv2D | DepthwiseConv2dNative` (f32, NHWC, constant filter) or
+/// `MatMul` (f32, constant right operand) → optional `Mul` by a per-channel
+/// constant (convolutions only) → optional `Add`/`AddV2`/
 /// `BiasAdd` of one (or `Sub`) → optional Relu/Relu6/Elu/LeakyRelu, each
 /// link the only reader of the one before.
 fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
     let node = graph.node(conv).ok()?;
-    if !matches!(node.op.as_str(), "Conv2D" | "DepthwiseConv2dNative") || !is_f32(node) {
-        return None;
-    }
-    if !matches!(node.attrs.get("data_format"), None | Some(Attr::Str(_)))
-        || matches!(node.attrs.get("data_format"), Some(Attr::Str(s)) if s != b"NHWC")
+    if !matches!(
+        node.op.as_str(),
+        "Conv2D" | "DepthwiseConv2dNative" | "MatMul"
+    ) || !is_f32(node)
     {
         return None;
     }
-    let filter = node.inputs.get(1)?;
-    let f = const_value(graph.node(filter.node).ok()?)?;
-    if filter.output != 0 || f.dtype() != DType::F32 {
+    if matches!(node.attrs.get("data_format"), Some(a) if !matches!(a, Attr::Str(s) if s == b"NHWC"))
+    {
         return None;
     }
-    let channels = match f.dims() {
-        [_, _, c, m] if node.op == "DepthwiseConv2dNative" => c.checked_mul(*m)?,
-        [_, _, _, o] => *o,
+    let weights = node.inputs.get(1)?;
+    let w = const_value(graph.node(weights.node).ok()?)?;
+    if weights.output != 0 || w.dtype() != DType::F32 {
+        return None;
+    }
+    let transpose_b = matches!(node.attrs.get("transpose_b"), Some(Attr::Bool(true)));
+    let (channels, rank) = match (node.op.as_str(), w.dims()) {
+        ("DepthwiseConv2dNative", [_, _, c, m]) => (c.checked_mul(*m)?, 4),
+        ("Conv2D", [_, _, _, o]) => (*o, 4),
+        ("MatMul", [n, _]) if transpose_b => (*n, 2),
+        ("MatMul", [_, n]) => (*n, 2),
         _ => return None,
     };
     let mut chain = Chain {
         conv,
+        channels,
         scale: None,
         bias: None,
         activation: None,
@@ -557,13 +568,14 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
         chain.last = next;
         chain.members.push(next);
     };
-    // Scale.
-    if let Some(next) = readers.sole(chain.last)
+    // Scale (into a convolution's filter).
+    if rank == 4
+        && let Some(next) = readers.sole(chain.last)
         && let Ok(n) = graph.node(next)
         && n.op == "Mul"
         && is_f32(n)
         && let Some(scale) =
-            other_operand(n, chain.last).and_then(|v| per_channel(graph, v, channels))
+            other_operand(n, chain.last).and_then(|v| per_channel(graph, v, channels, rank))
     {
         chain.scale = Some(scale);
         step(&mut chain, next);
@@ -587,7 +599,7 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
             },
             _ => None,
         }
-        .and_then(|v| per_channel(graph, v, channels));
+        .and_then(|v| per_channel(graph, v, channels, rank));
         if let Some(mut bias) = bias {
             if n.op == "Sub" {
                 bias.iter_mut().for_each(|b| *b = -*b);
@@ -608,8 +620,8 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
     (chain.members.len() > 1).then_some(chain)
 }
 
-/// Rewrites every chain found into one `_FusedConv2D` or
-/// `_FusedDepthwiseConv2dNative`. Returns how many.
+/// Rewrites every chain found into one `_FusedConv2D`,
+/// `_FusedDepthwiseConv2dNative` or `_FusedMatMul`. Returns how many.
 fn fuse_convolutions(graph: &mut Graph) -> usize {
     let readers = Readers::of(graph);
     let chains: Vec<Chain> = (0..graph.len())
@@ -630,50 +642,40 @@ fn fuse(graph: &mut Graph, chain: Chain) -> Result<()> {
         return Err(Error::internal("convolution without inputs"));
     };
     let last_name = graph.node(chain.last)?.name.clone();
-    let filter = graph
-        .node(filter_ref.node)
-        .ok()
-        .and_then(const_value)
-        .cloned()
-        .ok_or_else(|| Error::internal("filter is not constant"))?;
-    let channels = filter.dims().last().copied().unwrap_or(0);
-    let channels = if conv.op == "DepthwiseConv2dNative" {
-        filter
-            .dims()
-            .get(2)
-            .and_then(|c| c.checked_mul(channels))
-            .ok_or_else(|| Error::overflow("depthwise channels"))?
-    } else {
-        channels
-    };
-    let filter_value = match &chain.scale {
+    let channels = chain.channels;
+    let filter_ref = match &chain.scale {
         Some(scale) => {
+            let filter = graph
+                .node(filter_ref.node)
+                .ok()
+                .and_then(const_value)
+                .ok_or_else(|| Error::internal("filter is not constant"))?;
             let w = filter.as_slice::<f32>()?;
             let scaled: Vec<f32> = w
                 .chunks(channels.max(1))
                 .flat_map(|row| row.iter().zip(scale).map(|(&w, &s)| w * s))
                 .collect();
-            Tensor::from_vec(filter.shape().clone(), scaled, None)?
+            let scaled = Tensor::from_vec(filter.shape().clone(), scaled, None)?;
+            let id = graph.add(make_const(
+                format!("{last_name}/_ward_fused_filter"),
+                scaled,
+            ))?;
+            ValueRef::new(id, 0)
         }
-        None => filter,
+        // Unscaled weights are shared with the original node.
+        None => filter_ref,
     };
     let bias = chain.bias.clone().unwrap_or_else(|| vec![0.0; channels]);
     let bias = Tensor::from_vec(Shape::vector(channels), bias, None)?;
-    let filter_id = graph.add(make_const(
-        format!("{last_name}/_ward_fused_filter"),
-        filter_value,
-    ))?;
     let bias_id = graph.add(make_const(format!("{last_name}/_ward_fused_bias"), bias))?;
 
-    let mut fused_node = Node::new(
-        last_name,
-        if conv.op == "Conv2D" {
-            "_FusedConv2D"
-        } else {
-            "_FusedDepthwiseConv2dNative"
-        },
-    );
-    fused_node.inputs = vec![x, ValueRef::new(filter_id, 0), ValueRef::new(bias_id, 0)];
+    let fused_op = match conv.op.as_str() {
+        "Conv2D" => "_FusedConv2D",
+        "DepthwiseConv2dNative" => "_FusedDepthwiseConv2dNative",
+        _ => "_FusedMatMul",
+    };
+    let mut fused_node = Node::new(last_name, fused_op);
+    fused_node.inputs = vec![x, filter_ref, ValueRef::new(bias_id, 0)];
     for key in [
         "T",
         "strides",
@@ -681,6 +683,8 @@ fn fuse(graph: &mut Graph, chain: Chain) -> Result<()> {
         "explicit_paddings",
         "data_format",
         "dilations",
+        "transpose_a",
+        "transpose_b",
     ] {
         if let Some(a) = conv.attrs.get(key) {
             fused_node.attrs.insert(key.into(), a.clone());

@@ -224,7 +224,7 @@ fn batch_norm_chains_fuse_and_match() {
         let plain = compile(model(g.clone()), false);
         let fast = compile(model(g), true);
         let stats = fast.optimize_stats();
-        assert_eq!(stats.fused_convolutions, 1, "{conv} {input:?}: {stats:?}");
+        assert_eq!(stats.fused_layers, 1, "{conv} {input:?}: {stats:?}");
         // var+eps, rsqrt, scale, mean*scale, shift
         assert!(stats.folded_nodes >= 5, "{stats:?}");
         let x = values(input, 9);
@@ -243,7 +243,7 @@ fn feeding_past_a_rewrite_uses_the_original_graph() {
     let (g, _) = bn_chain("Conv2D", &[1, 5, 5, 2], &[3, 3, 2, 4], 1, "SAME", "Relu6");
     let plain = compile(model(g.clone()), false);
     let fast = compile(model(g), true);
-    assert_eq!(fast.optimize_stats().fused_convolutions, 1);
+    assert_eq!(fast.optimize_stats().fused_layers, 1);
     // Feeding the Mul's output: the fused op would skip it.
     let fed = values(&[1, 5, 5, 4], 11);
     let want = run(
@@ -281,7 +281,7 @@ fn a_chain_with_a_second_reader_is_not_fused() {
     // The conv → Mul link has one reader; Mul → Add has two, so only the
     // scale folds in (conv + Mul fused, the Add and activation stay).
     let stats = fast.optimize_stats();
-    assert_eq!(stats.fused_convolutions, 1, "{stats:?}");
+    assert_eq!(stats.fused_layers, 1, "{stats:?}");
     let plain_graph = fast.graph().clone();
     let plain = compile(model(plain_graph), false);
     let x = values(&[1, 5, 5, 2], 3);
@@ -291,6 +291,49 @@ fn a_chain_with_a_second_reader_is_not_fused() {
             &run(&plain, vec![("x", x.clone())], fetch),
         );
     }
+}
+
+#[test]
+fn dense_layers_fuse_and_match() {
+    for (transpose_b, bias_op, act) in [
+        (false, "BiasAdd", "Relu"),
+        (true, "AddV2", "Relu6"),
+        (false, "Add", "LeakyRelu"),
+    ] {
+        let mut g = Graph::new();
+        let x = placeholder(&mut g, "x", &[5, 7]);
+        let w_dims: &[usize] = if transpose_b { &[3, 7] } else { &[7, 3] };
+        let w = constant(&mut g, "w", values(w_dims, 1));
+        let mm = op(&mut g, "mm", "MatMul", &[x, w]);
+        g.node_mut(mm)
+            .unwrap()
+            .attrs
+            .insert("transpose_b".into(), Attr::Bool(transpose_b));
+        let b = constant(&mut g, "b", values(&[3], 2));
+        let add = op(&mut g, "add", bias_op, &[mm, b]);
+        let relu = op(&mut g, "act", act, &[add]);
+        if act == "LeakyRelu" {
+            g.node_mut(relu)
+                .unwrap()
+                .attrs
+                .insert("alpha".into(), Attr::Float(0.3));
+        }
+        let plain = compile(model(g.clone()), false);
+        let fast = compile(model(g), true);
+        assert_eq!(fast.optimize_stats().fused_layers, 1, "{bias_op} {act}");
+        let x = values(&[5, 7], 3);
+        assert_close(
+            &run(&fast, vec![("x", x.clone())], "act"),
+            &run(&plain, vec![("x", x)], "act"),
+        );
+    }
+    // A product of two fed values is left alone (its width is unknown).
+    let mut g = Graph::new();
+    let x = placeholder(&mut g, "x", &[2, 2]);
+    let y = placeholder(&mut g, "y", &[2, 2]);
+    let mm = op(&mut g, "mm", "MatMul", &[x, y]);
+    let _ = op(&mut g, "act", "Relu", &[mm]);
+    assert_eq!(compile(model(g), true).optimize_stats().fused_layers, 0);
 }
 
 #[test]
@@ -430,7 +473,7 @@ fn calls_are_inlined_and_their_constants_fold() {
     let fast = compile(m, true);
     let stats = fast.optimize_stats();
     assert_eq!(stats.inlined_calls, 1, "{stats:?}");
-    assert_eq!(stats.fused_convolutions, 1, "{stats:?}");
+    assert_eq!(stats.fused_layers, 1, "{stats:?}");
     let x = values(&[1, 6, 6, 3], 4);
     assert_close(
         &run(&fast, vec![("x", x.clone())], "call"),

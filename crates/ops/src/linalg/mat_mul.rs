@@ -18,19 +18,23 @@ pub const DEF: OpDef = OpDef {
 };
 
 #[derive(Debug)]
-struct MatMul {
+pub(crate) struct MatMul {
     transpose_a: bool,
     transpose_b: bool,
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
-    Ok(Box::new(MatMul {
-        transpose_a: node.attrs.bool_or("transpose_a", false)?,
-        transpose_b: node.attrs.bool_or("transpose_b", false)?,
-    }))
+    Ok(Box::new(MatMul::new(node)?))
 }
 
 impl MatMul {
+    pub(crate) fn new(node: &Node) -> Result<MatMul> {
+        Ok(MatMul {
+            transpose_a: node.attrs.bool_or("transpose_a", false)?,
+            transpose_b: node.attrs.bool_or("transpose_b", false)?,
+        })
+    }
+
     /// (m, k) of op(a) and (k, n) of op(b) from their dims.
     fn dims(
         &self,
@@ -67,6 +71,27 @@ impl MatMul {
 
 impl Kernel for MatMul {
     fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
+        self.infer_output(inputs)
+    }
+
+    fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
+        let [a, b] = take(inputs)?;
+        match a.dtype() {
+            DType::F32 => one(self.compute::<f32>(ctx, &a, &b)?),
+            DType::F64 => one(self.compute::<f64>(ctx, &a, &b)?),
+            DType::F16 => one(self.compute::<f16>(ctx, &a, &b)?),
+            DType::BF16 => one(self.compute::<bf16>(ctx, &a, &b)?),
+            DType::I32 => one(self.compute::<i32>(ctx, &a, &b)?),
+            DType::I64 => one(self.compute::<i64>(ctx, &a, &b)?),
+            other => Err(Error::invalid_argument(format!(
+                "MatMul does not support {other}"
+            ))),
+        }
+    }
+}
+
+impl MatMul {
+    pub(crate) fn infer_output(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
         let (Some(a), Some(b)) = (inputs.first(), inputs.get(1)) else {
             return Err(Error::invalid_argument("expected 2 inputs"));
         };
@@ -84,8 +109,13 @@ impl Kernel for MatMul {
         )])
     }
 
-    fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
-        let [a, b] = take(inputs)?;
+    /// `op(a) · op(b)` as a `[m, n]` tensor.
+    pub(crate) fn compute<T: MatMulElement>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        a: &Tensor,
+        b: &Tensor,
+    ) -> Result<Tensor> {
         if a.dtype() != b.dtype() {
             return Err(Error::invalid_argument(format!(
                 "MatMul inputs have different types: {} and {}",
@@ -94,7 +124,7 @@ impl Kernel for MatMul {
             )));
         }
         let known = |t: &Tensor| t.dims().iter().map(|&d| Some(d)).collect::<Vec<_>>();
-        let (m, k, n) = self.dims(&known(&a), &known(&b))?;
+        let (m, k, n) = self.dims(&known(a), &known(b))?;
         let (Some(m), Some(k), Some(n)) = (m, k, n) else {
             return Err(Error::internal("MatMul dims unresolved"));
         };
@@ -106,37 +136,18 @@ impl Kernel for MatMul {
             transpose_b: self.transpose_b,
         };
         let out_shape = Shape::new(vec![m, n])?;
-        fn run<T: MatMulElement>(
-            ctx: &EvalCtx<'_>,
-            shape: GemmShape,
-            out_shape: Shape,
-            a: &Tensor,
-            b: &Tensor,
-        ) -> Result<Vec<Tensor>> {
-            let len = out_shape.num_elements()?;
-            let (mut out, lease) = ctx
-                .budget
-                .alloc_vec::<T>(len, T::default(), "MatMul output")?;
-            T::matmul(
-                ctx.pool,
-                ctx.budget,
-                shape,
-                a.as_slice()?,
-                b.as_slice()?,
-                &mut out,
-            )?;
-            one(Tensor::from_vec(out_shape, out, Some(lease))?)
-        }
-        match a.dtype() {
-            DType::F32 => run::<f32>(ctx, shape, out_shape, &a, &b),
-            DType::F64 => run::<f64>(ctx, shape, out_shape, &a, &b),
-            DType::F16 => run::<f16>(ctx, shape, out_shape, &a, &b),
-            DType::BF16 => run::<bf16>(ctx, shape, out_shape, &a, &b),
-            DType::I32 => run::<i32>(ctx, shape, out_shape, &a, &b),
-            DType::I64 => run::<i64>(ctx, shape, out_shape, &a, &b),
-            other => Err(Error::invalid_argument(format!(
-                "MatMul does not support {other}"
-            ))),
-        }
+        let len = out_shape.num_elements()?;
+        let (mut out, lease) = ctx
+            .budget
+            .alloc_vec::<T>(len, T::default(), "MatMul output")?;
+        T::matmul(
+            ctx.pool,
+            ctx.budget,
+            shape,
+            a.as_slice()?,
+            b.as_slice()?,
+            &mut out,
+        )?;
+        Tensor::from_vec(out_shape, out, Some(lease))
     }
 }

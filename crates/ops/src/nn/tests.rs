@@ -329,3 +329,77 @@ fn einsum_equations_never_panic() {
         assert!((got - a_sum * c_sum).abs() <= 1e-3 * (a_sum * c_sum).abs().max(1.0));
     }
 }
+
+fn strs(v: &[&str]) -> Attr {
+    Attr::StrList(v.iter().map(|s| s.as_bytes().to_vec()).collect())
+}
+
+#[test]
+fn fused_ops_refuse_bad_attributes_and_biases() {
+    use crate::linalg::fused_mat_mul;
+    use crate::nn::{fused_conv2d, fused_depthwise_conv2d_native};
+    let code = |r: Result<Vec<Tensor>>| r.map(|_| ()).unwrap_err().code();
+    let fused = |ops: &[&str], num_args: i64| {
+        let mut a = conv_attrs(&[1, 1, 1, 1], "VALID", &[]);
+        a.push(("fused_ops", strs(ops)));
+        a.push(("num_args", Attr::Int(num_args)));
+        a
+    };
+    let x = f32s(&[1, 4, 4, 2]);
+    let w = f32s(&[3, 3, 2, 3]);
+    // Forms TF has but ward does not run, and forms TF does not have.
+    for (ops, n) in [
+        (&["FusedBatchNorm"][..], 4),
+        (&["BiasAdd", "Tanh"][..], 1),
+        (&["Relu"][..], 0),
+        (&["BiasAdd", "Relu", "Relu"][..], 1),
+        (&["BiasAdd"][..], 2),
+    ] {
+        let def = &fused_conv2d::DEF;
+        let err = (def.build)(&{
+            let mut node = Node::new("op", def.spec.name);
+            for (k, v) in fused(ops, n) {
+                node.attrs.insert(k.to_string(), v);
+            }
+            node
+        })
+        .unwrap_err();
+        assert!(
+            matches!(
+                err.code(),
+                ward_tensor::Code::Unimplemented | ward_tensor::Code::InvalidArgument
+            ),
+            "{ops:?}: {err}"
+        );
+    }
+    // A bias of the wrong length or rank is an error, never an out-of-bounds read.
+    for bias in [f32s(&[1]), f32s(&[4]), f32s(&[1, 3]), f32s(&[])] {
+        let r = run(
+            &fused_conv2d::DEF,
+            &fused(&["BiasAdd", "Relu6"], 1),
+            vec![x.clone(), w.clone(), bias.clone()],
+        );
+        assert_eq!(code(r), ward_tensor::Code::InvalidArgument);
+        let r = run(
+            &fused_depthwise_conv2d_native::DEF,
+            &fused(&["BiasAdd", "Relu"], 1),
+            vec![x.clone(), f32s(&[3, 3, 2, 1]), bias.clone()],
+        );
+        assert_eq!(code(r), ward_tensor::Code::InvalidArgument);
+        let mut mm = vec![("T", ty(DType::F32)), ("num_args", Attr::Int(1))];
+        mm.push(("fused_ops", strs(&["BiasAdd"])));
+        let r = run(
+            &fused_mat_mul::DEF,
+            &mm,
+            vec![f32s(&[2, 5]), f32s(&[5, 3]), bias],
+        );
+        assert_eq!(code(r), ward_tensor::Code::InvalidArgument);
+    }
+    // Mixed dtypes.
+    let r = run(
+        &fused_conv2d::DEF,
+        &fused(&["BiasAdd"], 1),
+        vec![x, w, i32s(&[1, 2, 3])],
+    );
+    assert_eq!(code(r), ward_tensor::Code::InvalidArgument);
+}

@@ -1,0 +1,97 @@
+//! _FusedMatMul: MatMul, then BiasAdd, then an optional activation, the
+//! epilogue applied in one pass over the product (TF's grappler remapper
+//! emits it, and so does ward's own load-time optimizer). `fused_ops` is
+//! `["BiasAdd"]` or `["BiasAdd", Relu|Relu6|Elu|LeakyRelu]` with one
+//! argument, the bias.
+//! <https://github.com/tensorflow/tensorflow/blob/master/tensorflow/core/ops/math_ops.cc>
+
+use crate::linalg::mat_mul::MatMul;
+use crate::prelude::*;
+use crate::util::epilogue::{Activation, Epilogue, parse_fused_ops};
+use crate::util::float::Float;
+use crate::util::matmul::MatMulElement;
+
+pub const DEF: OpDef = OpDef {
+    spec: OpSpec {
+        name: "_FusedMatMul",
+        inputs: Arity::IntAttr {
+            attr: "num_args",
+            base: 2,
+        },
+        outputs: Arity::Exact(1),
+        types: &[type_attr("T", FLOAT)],
+        capability: Capability::Pure,
+    },
+    build,
+};
+
+#[derive(Debug)]
+struct FusedMatMul {
+    matmul: MatMul,
+    activation: Activation,
+}
+
+fn build(node: &Node) -> Result<Box<dyn Kernel>> {
+    let num_args = usize::try_from(node.attrs.int_or("num_args", 0)?)
+        .map_err(|_| Error::invalid_argument("num_args must be non-negative"))?;
+    Ok(Box::new(FusedMatMul {
+        matmul: MatMul::new(node)?,
+        activation: parse_fused_ops(node, num_args)?,
+    }))
+}
+
+impl Kernel for FusedMatMul {
+    fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
+        self.matmul.infer_output(inputs)
+    }
+
+    fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
+        let [a, b, bias] = take(inputs)?;
+        if bias.dtype() != a.dtype() {
+            return Err(Error::invalid_argument(format!(
+                "bias is {} but the inputs are {}",
+                bias.dtype(),
+                a.dtype()
+            ))
+            .at_input(2));
+        }
+        match a.dtype() {
+            DType::F32 => one(self.run::<f32>(ctx, &a, &b, &bias)?),
+            DType::F64 => one(self.run::<f64>(ctx, &a, &b, &bias)?),
+            DType::F16 => one(self.run::<f16>(ctx, &a, &b, &bias)?),
+            DType::BF16 => one(self.run::<bf16>(ctx, &a, &b, &bias)?),
+            other => Err(Error::invalid_argument(format!(
+                "_FusedMatMul does not support {other}"
+            ))),
+        }
+    }
+}
+
+impl FusedMatMul {
+    fn run<T: Float + MatMulElement>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        a: &Tensor,
+        b: &Tensor,
+        bias: &Tensor,
+    ) -> Result<Tensor> {
+        let mut out = self.matmul.compute::<T>(ctx, a, b)?;
+        let n = out.dims().get(1).copied().unwrap_or(0);
+        if bias.dims() != [n] {
+            return Err(Error::invalid_argument(format!(
+                "bias must be 1-D with one value per output column ({n}), got shape {}",
+                bias.shape()
+            ))
+            .at_input(2));
+        }
+        let epilogue = Epilogue {
+            bias: Some(bias.as_slice::<T>()?),
+            activation: self.activation,
+        };
+        let values = out
+            .unique_slice_mut::<T>()
+            .ok_or_else(|| Error::internal("a fresh product is shared"))?;
+        epilogue.apply(values, n);
+        Ok(out)
+    }
+}
