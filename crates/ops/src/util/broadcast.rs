@@ -18,6 +18,12 @@ pub enum Plan {
     SuffixB { inner: usize },
     /// The mirror image: `b` has the output's shape, `a` repeats.
     SuffixA { inner: usize },
+    /// `a` has the output's shape and `b` its leading dims with trailing 1s
+    /// (e.g. `[B,S,D] - [B,S,1]`, layer norm): each `b` element applies to
+    /// a contiguous run of `inner` elements of `a`.
+    PrefixB { inner: usize },
+    /// The mirror image: `b` has the output's shape.
+    PrefixA { inner: usize },
     /// General case: per-dim strides (0 where broadcast).
     Strided {
         dims: Vec<usize>,
@@ -60,6 +66,10 @@ pub fn plan(a: &[usize], b: &[usize]) -> Result<Broadcast> {
         Plan::SuffixB { inner }
     } else if let Some(inner) = repeating_suffix(b, a, shape.dims()) {
         Plan::SuffixA { inner }
+    } else if let Some(inner) = repeated_prefix(a, b, shape.dims()) {
+        Plan::PrefixB { inner }
+    } else if let Some(inner) = repeated_prefix(b, a, shape.dims()) {
+        Plan::PrefixA { inner }
     } else {
         // Collapse adjacent dims that broadcast the same way to shorten the walk.
         let out = shape.dims();
@@ -86,6 +96,20 @@ fn repeating_suffix(full: &[usize], small: &[usize], out: &[usize]) -> Option<us
     }
     let inner: usize = core.iter().product();
     (inner > 0).then_some(inner)
+}
+
+/// `Some(run length)` when `full` is the whole output and `small` has the
+/// output's rank, its leading dims, then only 1s (at least one dim > 1).
+fn repeated_prefix(full: &[usize], small: &[usize], out: &[usize]) -> Option<usize> {
+    if full != out || small.len() != out.len() {
+        return None;
+    }
+    let kept = small.iter().rposition(|&d| d != 1)?.checked_add(1)?;
+    if small.get(..kept)? != out.get(..kept)? {
+        return None;
+    }
+    let inner: usize = out.get(kept..)?.iter().product();
+    (inner > 1).then_some(inner)
 }
 
 /// Calls `f(out_index, a_index, b_index)` for every output element of a
@@ -220,6 +244,14 @@ mod tests {
         let p = plan(&[1, 3, 4], &[2, 3, 4]).map(|b| b.plan);
         assert!(matches!(p, Ok(Plan::SuffixA { inner: 12 })));
         // [2,3,4] * [3,1] is not a suffix: strided.
+        let p = plan(&[2, 3, 4], &[3, 1]).map(|b| b.plan);
+        assert!(matches!(p, Ok(Plan::Strided { .. })));
+        // Per-row operands (layer norm) take the prefix path.
+        let p = plan(&[2, 3, 4], &[2, 3, 1]).map(|b| b.plan);
+        assert!(matches!(p, Ok(Plan::PrefixB { inner: 4 })));
+        let p = plan(&[2, 1, 1], &[2, 3, 4]).map(|b| b.plan);
+        assert!(matches!(p, Ok(Plan::PrefixA { inner: 12 })));
+        // Lower rank is a suffix question, not a prefix one.
         let p = plan(&[2, 3, 4], &[3, 1]).map(|b| b.plan);
         assert!(matches!(p, Ok(Plan::Strided { .. })));
         // Both broadcast: strided.

@@ -73,6 +73,16 @@ pub fn binary<T: Element, U: Element>(
                 out.extend(av.iter().zip(run).map(|(&x, &y)| f(x, y)));
             }
         }
+        Plan::PrefixB { inner } => {
+            for (run, &y) in av.chunks_exact(*inner).zip(bv) {
+                out.extend(run.iter().map(|&x| f(x, y)));
+            }
+        }
+        Plan::PrefixA { inner } => {
+            for (run, &x) in bv.chunks_exact(*inner).zip(av) {
+                out.extend(run.iter().map(|&y| f(x, y)));
+            }
+        }
         Plan::Strided {
             dims,
             a_strides,
@@ -104,6 +114,24 @@ pub fn binary_inplace<T: Element>(
     b: &Tensor,
     f: impl Fn(T, T) -> T,
 ) -> Result<Tensor> {
+    // Per-row `b` (`[B,S,D] op [B,S,1]`) updates `a` in place.
+    if let Ok(Broadcast {
+        plan: Plan::PrefixB { inner },
+        ..
+    }) = plan(a.dims(), b.dims())
+        && a.dtype() == T::DTYPE
+        && b.dtype() == T::DTYPE
+    {
+        let bv = b.as_slice::<T>().map_err(|e| e.at_input(1))?;
+        if let Some(av) = a.unique_slice_mut::<T>() {
+            for (run, &y) in av.chunks_exact_mut(inner).zip(bv) {
+                for x in run.iter_mut() {
+                    *x = f(*x, y);
+                }
+            }
+            return Ok(a);
+        }
+    }
     // Per-channel `b` (`[N,H,W,C] op [C]`) updates `a` in place too.
     if let Ok(Broadcast {
         plan: Plan::SuffixB { inner },
