@@ -355,18 +355,18 @@ fn tile_mult1<T: Float>(
     let full = channels.saturating_sub(channels % TILE_BLOCK);
     let mut c0 = 0usize;
     while c0 < full {
-        let acc = tile_block::<T, TILE_BLOCK>(xs, fs, c0, &rows, k_w, tap);
+        let acc = tile_block::<T, TILE_BLOCK>(xs, fs, channels, c0, &rows, k_w, tap);
         store_tile(epilogue, &acc, span, channels, c0);
         c0 = c0.saturating_add(TILE_BLOCK);
     }
     let mid = channels.saturating_sub(channels % TAIL);
     while c0 < mid {
-        let acc = tile_block::<T, TAIL>(xs, fs, c0, &rows, k_w, tap);
+        let acc = tile_block::<T, TAIL>(xs, fs, channels, c0, &rows, k_w, tap);
         store_tile(epilogue, &acc, span, channels, c0);
         c0 = c0.saturating_add(TAIL);
     }
     while c0 < channels {
-        let acc = tile_block::<T, 1>(xs, fs, c0, &rows, k_w, tap);
+        let acc = tile_block::<T, 1>(xs, fs, channels, c0, &rows, k_w, tap);
         store_tile(epilogue, &acc, span, channels, c0);
         c0 = c0.saturating_add(1);
     }
@@ -396,33 +396,36 @@ fn store_tile<T: Float, const N: usize>(
 fn tile_block<T: Float, const N: usize>(
     xs: &[T],
     fs: &[T],
+    channels: usize,
     c0: usize,
     rows: &std::ops::Range<usize>,
     k_w: usize,
     tap: &impl Fn(usize, usize, usize) -> (usize, usize),
 ) -> [[T::Wide; N]; TILE] {
     let mut acc = [[T::Wide::ZERO_W; N]; TILE];
+    // Offsets advance by whole pixels: no index arithmetic per load beyond
+    // one add (the loads themselves are bounds-checked).
+    let pixel_step = tap(1, rows.start, 0)
+        .0
+        .wrapping_sub(tap(0, rows.start, 0).0);
     for kh in rows.clone() {
-        for kw in 0..k_w {
-            let (_, filter) = tap(0, kh, kw);
-            let Some(wv) = fs
-                .get(filter.saturating_add(c0)..)
-                .and_then(|v| v.first_chunk::<N>())
-            else {
-                continue;
-            };
-            for (p, acc) in acc.iter_mut().enumerate() {
-                let (input, _) = tap(p, kh, kw);
-                let Some(xv) = xs
-                    .get(input.saturating_add(c0)..)
-                    .and_then(|v| v.first_chunk::<N>())
-                else {
-                    continue;
-                };
-                for ((a, &v), &w) in acc.iter_mut().zip(xv).zip(wv) {
-                    *a = v.widen().mul_add(w.widen(), *a);
+        let (x_row, f_row) = tap(0, kh, 0);
+        let mut x_tap = x_row.wrapping_add(c0);
+        let mut f_tap = f_row.wrapping_add(c0);
+        for _ in 0..k_w {
+            if let Some(wv) = fs.get(f_tap..).and_then(|v| v.first_chunk::<N>()) {
+                let mut x_pixel = x_tap;
+                for acc in acc.iter_mut() {
+                    if let Some(xv) = xs.get(x_pixel..).and_then(|v| v.first_chunk::<N>()) {
+                        for ((a, &v), &w) in acc.iter_mut().zip(xv).zip(wv) {
+                            *a = v.widen().mul_add(w.widen(), *a);
+                        }
+                    }
+                    x_pixel = x_pixel.wrapping_add(pixel_step);
                 }
             }
+            x_tap = x_tap.wrapping_add(channels);
+            f_tap = f_tap.wrapping_add(channels);
         }
     }
     acc
