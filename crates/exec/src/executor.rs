@@ -367,14 +367,32 @@ fn execute(
     fetches: &[ValueRef],
 ) -> Result<Vec<Tensor>> {
     let graph = &compiled.graph;
-    let mut values: Vec<Vec<Slot>> = compiled
-        .output_counts
-        .iter()
-        .map(|&c| vec![Slot::Pending; c])
-        .collect();
+    // Every node's output slots and remaining reads, flat (two allocations
+    // per run, not two per node): node `n`'s start at `offsets[n]`.
+    let mut offsets = Vec::with_capacity(compiled.output_counts.len().saturating_add(1));
+    let mut total = 0usize;
+    for &c in &compiled.output_counts {
+        offsets.push(total);
+        total = total.saturating_add(c);
+    }
+    offsets.push(total);
+    let mut values = Values {
+        offsets: &offsets,
+        slots: vec![Slot::Pending; total],
+        remaining: vec![0usize; total],
+    };
+    for (node, uses) in plan.uses.iter().enumerate() {
+        let start = offsets.get(node).copied().unwrap_or(total);
+        if let Some(dst) = values
+            .remaining
+            .get_mut(start..)
+            .and_then(|r| r.get_mut(..uses.len()))
+        {
+            dst.copy_from_slice(uses);
+        }
+    }
     // Nodes skipped because an input was dead; their control edges carry deadness.
     let mut dead_nodes = vec![false; graph.len()];
-    let mut remaining = plan.uses.clone();
     let fed: HashMap<ValueRef, Tensor> = feeds.into_iter().collect();
 
     for &id in &plan.order {
@@ -389,7 +407,8 @@ fn execute(
             let value = if let Some(t) = fed.get(input) {
                 Some(t.clone())
             } else {
-                take_value(&mut values, &mut remaining, *input)
+                values
+                    .take(*input)
                     .map_err(|e| e.at_input(i).at_node(&node.name, &node.op))?
             };
             inputs.push(value);
@@ -425,12 +444,13 @@ fn execute(
         if is_dead && let Some(d) = dead_nodes.get_mut(id) {
             *d = true;
         }
-        let slots = values
-            .get_mut(id)
-            .ok_or_else(|| Error::internal("missing value slots"))?;
-        let uses = remaining
-            .get(id)
-            .ok_or_else(|| Error::internal("missing use counts"))?;
+        let range = values.range(id)?;
+        let Values {
+            slots, remaining, ..
+        } = &mut values;
+        let (Some(slots), Some(uses)) = (slots.get_mut(range.clone()), remaining.get(range)) else {
+            return Err(Error::internal("missing value slots"));
+        };
         for ((slot, value), &count) in slots.iter_mut().zip(outputs).zip(uses) {
             // Unread outputs are dropped at once, returning their memory.
             if count > 0 {
@@ -442,7 +462,7 @@ fn execute(
     for fetch in fetches {
         let tensor = match fed.get(fetch) {
             Some(t) => Some(t.clone()),
-            None => take_value(&mut values, &mut remaining, *fetch)?,
+            None => values.take(*fetch)?,
         };
         let name = graph
             .node(fetch.node)
@@ -502,30 +522,47 @@ fn switch(inputs: Vec<Option<Tensor>>) -> Result<Vec<Slot>> {
 
 /// Reads a value (None if dead), moving it out on its last use so its
 /// buffer can be reused in place or freed.
-fn take_value(
-    values: &mut [Vec<Slot>],
-    remaining: &mut [Vec<usize>],
-    v: ValueRef,
-) -> Result<Option<Tensor>> {
-    let missing = || Error::internal(format!("value {v} was not computed"));
-    let count = remaining
-        .get_mut(v.node)
-        .and_then(|o| o.get_mut(v.output))
-        .ok_or_else(missing)?;
-    *count = count.saturating_sub(1);
-    let last = *count == 0;
-    let slot = values
-        .get_mut(v.node)
-        .and_then(|o| o.get_mut(v.output))
-        .ok_or_else(missing)?;
-    match slot {
-        Slot::Dead => Ok(None),
-        Slot::Pending => Err(missing()),
-        Slot::Live(_) if last => match std::mem::replace(slot, Slot::Pending) {
-            Slot::Live(t) => Ok(Some(t)),
-            _ => Err(missing()),
-        },
-        Slot::Live(t) => Ok(Some(t.clone())),
+/// The run's values: each output's slot and how many reads remain.
+struct Values<'a> {
+    offsets: &'a [usize],
+    slots: Vec<Slot>,
+    remaining: Vec<usize>,
+}
+
+impl Values<'_> {
+    fn range(&self, node: NodeId) -> Result<std::ops::Range<usize>> {
+        match (
+            self.offsets.get(node),
+            self.offsets.get(node.saturating_add(1)),
+        ) {
+            (Some(&start), Some(&end)) => Ok(start..end),
+            _ => Err(Error::internal(format!("node id {node} out of range"))),
+        }
+    }
+
+    /// Reads `v` once: the tensor itself on its last read (so its buffer
+    /// can be reused in place), a shared handle before.
+    fn take(&mut self, v: ValueRef) -> Result<Option<Tensor>> {
+        let missing = || Error::internal(format!("value {v} was not computed"));
+        let range = self.range(v.node)?;
+        let index = range
+            .start
+            .checked_add(v.output)
+            .filter(|i| range.contains(i))
+            .ok_or_else(missing)?;
+        let count = self.remaining.get_mut(index).ok_or_else(missing)?;
+        *count = count.saturating_sub(1);
+        let last = *count == 0;
+        let slot = self.slots.get_mut(index).ok_or_else(missing)?;
+        match slot {
+            Slot::Dead => Ok(None),
+            Slot::Pending => Err(missing()),
+            Slot::Live(_) if last => match std::mem::replace(slot, Slot::Pending) {
+                Slot::Live(t) => Ok(Some(t)),
+                _ => Err(missing()),
+            },
+            Slot::Live(t) => Ok(Some(t.clone())),
+        }
     }
 }
 
