@@ -6,8 +6,7 @@ use rayon::ThreadPool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use ward_graph::{
-    Function, Graph, GraphLimits, Library, Model, NodeId, ValueRef, validate_ops,
-    validate_structure,
+    Function, Graph, GraphLimits, Model, NodeId, ValueRef, validate_ops, validate_structure,
 };
 use ward_ops::{EvalCtx, FunctionRunner, Kernel, Registry, ValueInfo};
 use ward_tensor::{Budget, Error, Frame, Result, ResultExt, Tensor};
@@ -159,27 +158,30 @@ impl Executable {
         } else {
             None
         };
-        let Model { graph, library } = model;
+        let Model { graph, mut library } = model;
+        // The rewrite is checked like the model was (with the library its
+        // inlined bodies still call); one that does not pass is not used.
+        let optimized = optimized.and_then(|(optimized, stats)| {
+            let check = Model {
+                graph: optimized,
+                library: std::mem::take(&mut library),
+            };
+            let valid = validate_structure(&check, &options.graph_limits)
+                .and_then(|()| validate_ops(&check, registry))
+                .is_ok();
+            let Model {
+                graph: optimized,
+                library: checked_library,
+            } = check;
+            library = checked_library;
+            valid.then_some((optimized, stats))
+        });
         let (main, original, stats) = match optimized {
-            Some((optimized, stats)) => {
-                // The rewrite is checked like the model was.
-                let check = Model {
-                    graph: optimized,
-                    library: Library::new(),
-                };
-                validate_structure(&check, &options.graph_limits)
-                    .and_then(|()| validate_ops(&check, registry))
-                    .map_err(|e| {
-                        Error::internal(format!(
-                            "graph optimization produced an invalid graph: {e}"
-                        ))
-                    })?;
-                (
-                    CompiledGraph::new(check.graph, registry)?,
-                    Some(CompiledGraph::new(graph, registry)?),
-                    stats,
-                )
-            }
+            Some((optimized, stats)) => (
+                CompiledGraph::new(optimized, registry)?,
+                Some(CompiledGraph::new(graph, registry)?),
+                stats,
+            ),
             None => (
                 CompiledGraph::new(graph, registry)?,
                 None,

@@ -725,6 +725,12 @@ pub fn optimized(
     max_nodes: usize,
 ) -> Option<(Graph, OptimizeStats)> {
     let mut graph = model.graph.clone();
+    // The node limit covers the library's bodies too.
+    let in_library = model
+        .library
+        .values()
+        .fold(0usize, |n, f| n.saturating_add(f.body.len()));
+    let max_nodes = max_nodes.saturating_sub(in_library);
     let stats = optimize(&mut graph, &model.library, registry, pool, max_nodes);
     stats.changed().then_some((graph, stats))
 }

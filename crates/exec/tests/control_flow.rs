@@ -167,3 +167,44 @@ fn the_loop_cap_is_shared_by_every_loop_of_a_run() {
     let err = run(model, second, &limits).unwrap_err();
     assert_eq!(err.code(), Code::ResourceExhausted);
 }
+
+#[test]
+fn an_inlined_call_whose_body_loops_still_runs() {
+    // main: PartitionedCall(outer), outer's body holds the While that calls
+    // cond/body. Inlining outer leaves the While calling the library.
+    let (inner, loop_id) = counting_loop(Some(10));
+    let Model {
+        graph: loop_graph,
+        mut library,
+    } = inner;
+    let mut outer_body = loop_graph;
+    let _unused_arg = arg(&mut outer_body, "unused");
+    let mut outer = function("outer", outer_body, loop_id);
+    outer.args = vec![outer.body.find("unused").unwrap()];
+    library.insert("outer".into(), outer);
+    let mut graph = Graph::new();
+    let x = constant(&mut graph, "x", Tensor::scalar(0i32));
+    let mut call = Node::new("call", "PartitionedCall");
+    call.inputs = vec![ValueRef::new(x, 0)];
+    call.attrs.insert(
+        "Tin".into(),
+        Attr::TypeList(vec![TypeAttr::Data(DType::I32)]),
+    );
+    call.attrs.insert(
+        "Tout".into(),
+        Attr::TypeList(vec![TypeAttr::Data(DType::I32)]),
+    );
+    call.attrs.insert(
+        "f".into(),
+        Attr::Func(FuncRef {
+            name: "outer".into(),
+            attrs: Attrs::new(),
+        }),
+    );
+    let call = graph.add(call).unwrap();
+    let model = Model { graph, library };
+    let exe = Executable::new(model.clone(), registry(), &ExecOptions::default()).unwrap();
+    assert_eq!(exe.optimize_stats().inlined_calls, 1);
+    let out = run(model, call, &Limits::default()).unwrap();
+    assert_eq!(out[0].as_slice::<i32>().unwrap(), &[10]);
+}
