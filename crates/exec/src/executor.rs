@@ -59,6 +59,10 @@ struct CompiledGraph {
 }
 
 impl CompiledGraph {
+    fn plan(&self, feeds: &[ValueRef], fetches: &[ValueRef], targets: &[NodeId]) -> Result<Plan> {
+        plan(&self.graph, &self.output_counts, feeds, fetches, targets)
+    }
+
     fn new(graph: Graph, registry: &Registry) -> Result<Self> {
         let mut kernels = Vec::with_capacity(graph.len());
         let mut output_counts = Vec::with_capacity(graph.len());
@@ -241,13 +245,7 @@ impl Executable {
     pub fn estimate(&self, request: &RunRequest) -> Result<Estimate> {
         let feeds: Vec<ValueRef> = request.feeds.iter().map(|(v, _)| *v).collect();
         let compiled = self.graph_for(&feeds);
-        let plan = plan(
-            &compiled.graph,
-            &compiled.output_counts,
-            &feeds,
-            &request.fetches,
-            &request.targets,
-        )?;
+        let plan = compiled.plan(&feeds, &request.fetches, &request.targets)?;
         Self::estimate_plan(compiled, &plan, request, None)
     }
 
@@ -305,13 +303,7 @@ impl Executable {
             // The same request fits as it did: inference would repeat itself.
             Some(planned) if planned.peak_bytes <= remaining => planned,
             _ => {
-                let plan = plan(
-                    &compiled.graph,
-                    &compiled.output_counts,
-                    &feeds,
-                    &request.fetches,
-                    &request.targets,
-                )?;
+                let plan = compiled.plan(&feeds, &request.fetches, &request.targets)?;
                 // Refuses a run that cannot fit before anything is allocated.
                 let estimate = Self::estimate_plan(compiled, &plan, &request, Some(remaining))?;
                 let planned = Arc::new(PlannedRun {
@@ -602,14 +594,9 @@ impl FunctionRunner for Runner<'_> {
             .collect();
         let fetches: Vec<ValueRef> = function.results.iter().map(|(_, v)| *v).collect();
         let fed: Vec<ValueRef> = feeds.iter().map(|(v, _)| *v).collect();
-        let plan = plan(
-            &compiled.graph,
-            &compiled.output_counts,
-            &fed,
-            &fetches,
-            &function.control_results,
-        )
-        .map_err(with_fn)?;
+        let plan = compiled
+            .plan(&fed, &fetches, &function.control_results)
+            .map_err(with_fn)?;
         let inner = Runner {
             exe: self.exe,
             depth: self.depth.saturating_add(1),

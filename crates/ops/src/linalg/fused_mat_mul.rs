@@ -7,21 +7,12 @@
 
 use crate::linalg::mat_mul::MatMul;
 use crate::prelude::*;
-use crate::util::epilogue::{Activation, Epilogue, parse_fused_ops};
+use crate::util::epilogue::{Activation, Epilogue, fused_spec, parse_fused_ops};
 use crate::util::float::Float;
 use crate::util::matmul::MatMulElement;
 
 pub const DEF: OpDef = OpDef {
-    spec: OpSpec {
-        name: "_FusedMatMul",
-        inputs: Arity::IntAttr {
-            attr: "num_args",
-            base: 2,
-        },
-        outputs: Arity::Exact(1),
-        types: &[type_attr("T", FLOAT)],
-        capability: Capability::Pure,
-    },
+    spec: fused_spec("_FusedMatMul"),
     build,
 };
 
@@ -32,11 +23,9 @@ struct FusedMatMul {
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
-    let num_args = usize::try_from(node.attrs.int_or("num_args", 0)?)
-        .map_err(|_| Error::invalid_argument("num_args must be non-negative"))?;
     Ok(Box::new(FusedMatMul {
         matmul: MatMul::new(node)?,
-        activation: parse_fused_ops(node, num_args)?,
+        activation: parse_fused_ops(node)?,
     }))
 }
 

@@ -7,21 +7,12 @@
 
 use crate::nn::conv2d::Conv2D;
 use crate::prelude::*;
-use crate::util::epilogue::{Activation, Epilogue, parse_fused_ops};
+use crate::util::epilogue::{Activation, Epilogue, fused_spec, parse_fused_ops};
 use crate::util::float::Float;
 use crate::util::matmul::MatMulElement;
 
 pub const DEF: OpDef = OpDef {
-    spec: OpSpec {
-        name: "_FusedConv2D",
-        inputs: Arity::IntAttr {
-            attr: "num_args",
-            base: 2,
-        },
-        outputs: Arity::Exact(1),
-        types: &[type_attr("T", FLOAT)],
-        capability: Capability::Pure,
-    },
+    spec: fused_spec("_FusedConv2D"),
     build,
 };
 
@@ -32,8 +23,6 @@ struct FusedConv2D {
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
-    let num_args = usize::try_from(node.attrs.int_or("num_args", 0)?)
-        .map_err(|_| Error::invalid_argument("num_args must be non-negative"))?;
     if node.attrs.int_or("num_host_args", 0)? != 0 {
         return Err(Error::unimplemented("_FusedConv2D host arguments"));
     }
@@ -45,7 +34,7 @@ fn build(node: &Node) -> Result<Box<dyn Kernel>> {
     }
     Ok(Box::new(FusedConv2D {
         conv: Conv2D::new(node)?,
-        activation: parse_fused_ops(node, num_args)?,
+        activation: parse_fused_ops(node)?,
     }))
 }
 

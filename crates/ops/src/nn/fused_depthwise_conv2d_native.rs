@@ -6,20 +6,11 @@
 
 use crate::nn::depthwise_conv2d_native::Depthwise;
 use crate::prelude::*;
-use crate::util::epilogue::{Activation, Epilogue, parse_fused_ops};
+use crate::util::epilogue::{Activation, Epilogue, fused_spec, parse_fused_ops};
 use crate::util::float::Float;
 
 pub const DEF: OpDef = OpDef {
-    spec: OpSpec {
-        name: "_FusedDepthwiseConv2dNative",
-        inputs: Arity::IntAttr {
-            attr: "num_args",
-            base: 2,
-        },
-        outputs: Arity::Exact(1),
-        types: &[type_attr("T", FLOAT)],
-        capability: Capability::Pure,
-    },
+    spec: fused_spec("_FusedDepthwiseConv2dNative"),
     build,
 };
 
@@ -30,11 +21,9 @@ struct FusedDepthwise {
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
-    let num_args = usize::try_from(node.attrs.int_or("num_args", 0)?)
-        .map_err(|_| Error::invalid_argument("num_args must be non-negative"))?;
     Ok(Box::new(FusedDepthwise {
         conv: Depthwise::new(node)?,
-        activation: parse_fused_ops(node, num_args)?,
+        activation: parse_fused_ops(node)?,
     }))
 }
 

@@ -84,17 +84,6 @@ impl<T: Float> Epilogue<'_, T> {
         self.bias.is_none() && self.activation == Activation::Identity
     }
 
-    /// The final value of output channel `channel` from its sum.
-    #[inline(always)]
-    pub fn finish(&self, sum: T::Wide, channel: usize) -> T::Wide {
-        let biased = match self.bias.and_then(|b| b.get(channel)) {
-            // Rounded to T first, as a separate BiasAdd would see it.
-            Some(&b) => T::narrow(sum).widen() + b.widen(),
-            None => sum,
-        };
-        self.activation.apply(biased)
-    }
-
     /// Stores the finished sums of channels `c0..` into `out`.
     #[inline(always)]
     pub fn store(&self, sums: &[T::Wide], c0: usize, out: &mut [T]) {
@@ -187,9 +176,28 @@ impl<T: Float> simd::WithSimd for Rows<'_, '_, T> {
     }
 }
 
-/// Parses the `fused_ops` attribute of a fused op: an optional `BiasAdd`
-/// (which takes one argument) followed by an optional activation.
-pub fn parse_fused_ops(node: &Node, num_args: usize) -> Result<Activation> {
+/// The spec every fused op shares: input, weights, then `num_args`
+/// arguments; one output; a float `T`.
+pub const fn fused_spec(name: &'static str) -> OpSpec {
+    OpSpec {
+        name,
+        inputs: Arity::IntAttr {
+            attr: "num_args",
+            base: 2,
+        },
+        outputs: Arity::Exact(1),
+        types: FUSED_TYPES,
+        capability: Capability::Pure,
+    }
+}
+
+const FUSED_TYPES: &[TypeConstraint] = &[type_attr("T", FLOAT)];
+
+/// Parses the `fused_ops` attribute of a fused op: `BiasAdd` (which takes
+/// the one argument, `num_args` = 1) followed by an optional activation.
+pub fn parse_fused_ops(node: &Node) -> Result<Activation> {
+    let num_args = usize::try_from(node.attrs.int_or("num_args", 0)?)
+        .map_err(|_| Error::invalid_argument("num_args must be non-negative"))?;
     let ops: Vec<String> = match node.attrs.get_attr("fused_ops") {
         Some(Attr::StrList(v)) => v
             .iter()
