@@ -211,7 +211,10 @@ fn io_msg(what: &str, e: std::io::Error) -> String {
 /// namespace. The original process stays outside, waits, and dies the same
 /// way as its child so the supervisor sees the real cause. Only the child
 /// returns from this function.
-pub(crate) fn enter_namespaces(opts: &ConfineOptions, sock: i32) -> Result<(Layers, Vec<String>)> {
+pub(crate) fn enter_namespaces(
+    opts: &ConfineOptions,
+    inherited: &[i32],
+) -> Result<(Layers, Vec<String>)> {
     let mut a = Applier {
         mode: opts.mode,
         on: Layers(0),
@@ -219,7 +222,7 @@ pub(crate) fn enter_namespaces(opts: &ConfineOptions, sock: i32) -> Result<(Laye
     };
     a.step(
         Layer::ClosedFds,
-        sys::close_other_fds(sock).map_err(|e| io_msg("close_range", e)),
+        sys::close_other_fds(inherited).map_err(|e| io_msg("close_range", e)),
     )?;
     let _ = sys::setrlimit(libc::RLIMIT_CORE, 0, 0);
     let (uid, gid) = opts.user;
@@ -272,7 +275,7 @@ pub(crate) fn enter_namespaces(opts: &ConfineOptions, sock: i32) -> Result<(Laye
                 // Die with the outer process (the supervisor kills that one).
                 let _ = sys::set_pdeathsig_kill();
             }
-            Ok(sys::Fork::Parent(pid)) => wait_and_mirror(pid, sock),
+            Ok(sys::Fork::Parent(pid)) => wait_and_mirror(pid),
             Err(e) => {
                 return Err(Error::internal(format!("fork into the pid namespace: {e}")));
             }
@@ -283,9 +286,8 @@ pub(crate) fn enter_namespaces(opts: &ConfineOptions, sock: i32) -> Result<(Laye
 
 /// The outer process: close the socket, wait for the confined child and
 /// leave the same way it did.
-fn wait_and_mirror(pid: i32, sock: i32) -> ! {
-    let _ = sys::close_other_fds(i32::MAX);
-    let _ = sock;
+fn wait_and_mirror(pid: i32) -> ! {
+    let _ = sys::close_other_fds(&[]);
     match sys::waitpid(pid) {
         Ok(status) if libc::WIFSIGNALED(status) => sys::die_of_signal(libc::WTERMSIG(status)),
         Ok(status) if libc::WIFEXITED(status) => sys::exit_now(libc::WEXITSTATUS(status)),
@@ -412,6 +414,10 @@ const ARCH: TargetArch = TargetArch::aarch64;
 pub fn allowed_syscalls() -> Vec<(i64, &'static str)> {
     let mut v: Vec<(i64, &'static str)> = vec![
         (libc::SYS_read, "IPC socket reads"),
+        (
+            libc::SYS_pread64,
+            "input tensors from the read-only shared region",
+        ),
         (libc::SYS_write, "IPC socket writes, stderr diagnostics"),
         (libc::SYS_readv, "vectored socket I/O (std)"),
         (libc::SYS_writev, "vectored socket I/O (std)"),

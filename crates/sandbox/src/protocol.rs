@@ -80,6 +80,17 @@ pub enum HostileAction {
     Panic,
 }
 
+/// An input tensor whose little-endian bytes lie in the shared region at
+/// `offset..offset + len` (a run's data skips the socket).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedTensor {
+    pub name: String,
+    pub dtype: DType,
+    pub shape: Shape,
+    pub offset: u64,
+    pub len: u64,
+}
+
 /// One message on the channel.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
@@ -89,6 +100,8 @@ pub enum Message {
     Load(LoadRequest),
     Ready(LoadReply),
     Run(Vec<(String, Tensor)>),
+    /// A run whose input data the supervisor placed in the shared region.
+    RunShared(Vec<SharedTensor>),
     Outputs(Vec<(String, Tensor)>),
     Error {
         code: Code,
@@ -113,6 +126,7 @@ const TAG_ERROR: u8 = 6;
 const TAG_SHUTDOWN: u8 = 7;
 const TAG_SCAN: u8 = 8;
 const TAG_REPORT: u8 = 9;
+const TAG_RUN_SHARED: u8 = 10;
 #[cfg(feature = "hostile-tests")]
 const TAG_HOSTILE: u8 = 0xEE;
 
@@ -187,13 +201,21 @@ impl Enc {
         }
     }
     fn tensor(&mut self, t: &Tensor) -> Result<()> {
-        let raw = t.to_le_bytes()?;
         self.u8(dtype_byte(t.dtype()));
         self.u8(u8::try_from(t.rank()).map_err(|_| Error::invalid_argument("rank too large"))?);
         for &d in t.dims() {
             self.u64(u64::try_from(d).unwrap_or(u64::MAX));
         }
-        self.bytes(&raw);
+        // The length prefix is patched once the data is appended in place.
+        let prefix_at = self.0.len();
+        self.len(0);
+        t.append_le_bytes(&mut self.0)?;
+        let data_len = self.0.len().saturating_sub(prefix_at).saturating_sub(8);
+        let prefix = u64::try_from(data_len).unwrap_or(u64::MAX).to_le_bytes();
+        self.0
+            .get_mut(prefix_at..prefix_at.saturating_add(8))
+            .ok_or_else(|| Error::internal("protocol: tensor length prefix out of range"))?
+            .copy_from_slice(&prefix);
         Ok(())
     }
     /// The payload of a Load or Scan message.
@@ -277,6 +299,21 @@ pub fn encode_message(msg: &Message) -> Result<Vec<u8>> {
         Message::Run(v) => {
             e.u8(TAG_RUN);
             e.named_tensors(v)?;
+        }
+        Message::RunShared(v) => {
+            e.u8(TAG_RUN_SHARED);
+            e.len(v.len());
+            for t in v {
+                e.str(&t.name);
+                e.u8(dtype_byte(t.dtype));
+                e.u8(u8::try_from(t.shape.rank())
+                    .map_err(|_| Error::invalid_argument("rank too large"))?);
+                for &d in t.shape.dims() {
+                    e.u64(u64::try_from(d).unwrap_or(u64::MAX));
+                }
+                e.u64(t.offset);
+                e.u64(t.len);
+            }
         }
         Message::Outputs(v) => {
             e.u8(TAG_OUTPUTS);
@@ -392,7 +429,7 @@ impl<'a> Dec<'a> {
         }
         Ok(v)
     }
-    fn tensor(&mut self, name: &str) -> Result<Tensor> {
+    fn dtype_and_shape(&mut self, name: &str) -> Result<(DType, Shape)> {
         let dtype = dtype_from_byte(self.u8("tensor dtype")?)?;
         let rank = usize::from(self.u8("tensor rank")?);
         if rank > MAX_RANK {
@@ -405,9 +442,30 @@ impl<'a> Dec<'a> {
             let d = self.u64("tensor dim")?;
             dims.push(usize::try_from(d).map_err(|_| Error::overflow("tensor dim"))?);
         }
-        let shape = Shape::new(dims)?;
+        Ok((dtype, Shape::new(dims)?))
+    }
+    fn tensor(&mut self, name: &str) -> Result<Tensor> {
+        let (dtype, shape) = self.dtype_and_shape(name)?;
         let raw = self.bytes("tensor data")?;
         Tensor::from_le_bytes(&Budget::unlimited(), dtype, shape, raw, name)
+    }
+    fn shared_tensors(&mut self) -> Result<Vec<SharedTensor>> {
+        let n = self.count(8 + 2 + 16, "shared tensor list")?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            let name = self.string("tensor name")?;
+            let (dtype, shape) = self.dtype_and_shape(&name)?;
+            let offset = self.u64("region offset")?;
+            let len = self.u64("region length")?;
+            v.push(SharedTensor {
+                name,
+                dtype,
+                shape,
+                offset,
+                len,
+            });
+        }
+        Ok(v)
     }
     fn named_tensors(&mut self) -> Result<Vec<(String, Tensor)>> {
         let n = self.count(8 + 2 + 8, "tensor list")?;
@@ -525,6 +583,7 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message> {
             })
         }
         TAG_RUN => Message::Run(d.named_tensors()?),
+        TAG_RUN_SHARED => Message::RunShared(d.shared_tensors()?),
         TAG_OUTPUTS => Message::Outputs(d.named_tensors()?),
         TAG_ERROR => {
             let b = d.u8("error code")?;
@@ -631,12 +690,15 @@ pub fn read_frame(r: &mut dyn Read, max_frame: u32) -> Result<Option<Message>> {
     payload
         .try_reserve_exact(len)
         .map_err(|_| Error::resource_exhausted(format!("protocol: cannot allocate {len} bytes")))?;
-    let read = r
-        .take(u64::try_from(len).unwrap_or(u64::MAX))
-        .read_to_end(&mut payload)?;
-    if read != len {
-        return Err(Error::data_loss("protocol: stream ended inside a frame"));
-    }
+    // One zero-fill, then reads as large as the socket offers: read_to_end
+    // would probe with small reads first.
+    payload.resize(len, 0);
+    r.read_exact(&mut payload).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            Error::data_loss("protocol: stream ended inside a frame")
+        }
+        _ => e.into(),
+    })?;
     decode_message(&payload).map(Some)
 }
 
@@ -670,6 +732,22 @@ mod tests {
         roundtrip(Message::Outputs(vec![
             ("y".into(), t),
             ("z".into(), Tensor::scalar(7i64)),
+        ]));
+        roundtrip(Message::RunShared(vec![
+            SharedTensor {
+                name: "x".into(),
+                dtype: DType::F32,
+                shape: Shape::new(vec![224, 224, 3]).unwrap(),
+                offset: 0,
+                len: 602_112,
+            },
+            SharedTensor {
+                name: "mask".into(),
+                dtype: DType::Bool,
+                shape: Shape::new(vec![]).unwrap(),
+                offset: 602_112,
+                len: 1,
+            },
         ]));
         roundtrip(Message::Started(0b1011));
         roundtrip(Message::Shutdown);

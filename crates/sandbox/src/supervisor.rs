@@ -2,8 +2,10 @@
 //! socket, enforce wall-clock limits from outside, and turn the worker's
 //! death into a typed error naming the cause.
 
+use std::fs::File;
 use std::io::{self, BufWriter, Read};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -13,9 +15,16 @@ use std::time::{Duration, Instant};
 use ward_tensor::{Code, Error, Result, Tensor};
 
 use crate::confine::{Layers, Mode};
-use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message};
+use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message, SharedTensor};
 use crate::sys;
 use crate::worker::message_name;
+
+/// Default size of the shared input region (64 MiB).
+pub const DEFAULT_SHARED_REGION_BYTES: u64 = 64 << 20;
+
+/// Inputs smaller than this go through the socket: one write, one wakeup,
+/// nothing gained from the region.
+const SHARED_REGION_MIN_BYTES: u64 = 64 << 10;
 
 /// How to start workers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +43,11 @@ pub struct SandboxConfig {
     pub cpu_seconds: u64,
     /// Frame cap in both directions.
     pub max_frame: u32,
+    /// Size of the shared region that carries large run inputs to the
+    /// worker without streaming them through the socket; 0 = none. Its
+    /// pages exist only once written, so this bounds the supervisor's extra
+    /// memory (the largest input set sent through it).
+    pub shared_region_bytes: u64,
     /// How long the worker may take to confine itself and say Started.
     pub start_timeout: Duration,
 }
@@ -48,6 +62,7 @@ impl SandboxConfig {
             memory_bytes: 0,
             cpu_seconds: 0,
             max_frame: DEFAULT_MAX_FRAME,
+            shared_region_bytes: DEFAULT_SHARED_REGION_BYTES,
             start_timeout: Duration::from_secs(10),
         }
     }
@@ -58,6 +73,8 @@ impl SandboxConfig {
 pub struct Worker {
     child: Child,
     stream: UnixStream,
+    /// The supervisor's read-write handle of the shared input region.
+    region: Option<(File, u64)>,
     layers: Layers,
     max_frame: u32,
     startup: Duration,
@@ -124,6 +141,18 @@ impl Worker {
             // which would make writes to a regular file fail.
             .stderr(Stdio::piped());
         sys::keep_fd_on_exec(&mut cmd, fd);
+        // Without the region (no memfd, no /proc) inputs use the socket.
+        let region = match config.shared_region_bytes {
+            0 => None,
+            bytes => sys::shared_region(bytes)
+                .ok()
+                .map(|(ours, theirs)| (ours, theirs, bytes)),
+        };
+        if let Some((_, theirs, _)) = &region {
+            let tensor_fd = theirs.as_raw_fd();
+            cmd.arg("--tensor-fd").arg(tensor_fd.to_string());
+            sys::keep_fd_on_exec(&mut cmd, tensor_fd);
+        }
         let child = cmd.spawn().map_err(|e| {
             Error::internal(format!(
                 "cannot start worker {}: {e}",
@@ -131,6 +160,7 @@ impl Worker {
             ))
         })?;
         drop(theirs);
+        let region = region.map(|(ours, _theirs, bytes)| (ours, bytes));
         let mut child = child;
         if let Some(err) = child.stderr.take() {
             forward_stderr(err, child.id());
@@ -138,6 +168,7 @@ impl Worker {
         let mut w = Worker {
             child,
             stream: ours,
+            region,
             layers: Layers(0),
             max_frame: config.max_frame,
             startup: Duration::ZERO,
@@ -190,10 +221,51 @@ impl Worker {
         inputs: Vec<(String, Tensor)>,
         timeout: Duration,
     ) -> Result<Vec<(String, Tensor)>> {
-        match self.request(&Message::Run(inputs), timeout, "run")? {
+        let msg = match self.place_in_region(&inputs)? {
+            Some(refs) => Message::RunShared(refs),
+            None => Message::Run(inputs),
+        };
+        match self.request(&msg, timeout, "run")? {
             Message::Outputs(o) => Ok(o),
             other => Err(self.unexpected(&other, "run")),
         }
+    }
+
+    /// Writes the inputs into the shared region when they are numeric, large
+    /// enough to gain from it and fit; `None` sends them through the socket.
+    fn place_in_region(&self, inputs: &[(String, Tensor)]) -> Result<Option<Vec<SharedTensor>>> {
+        let Some((region, capacity)) = &self.region else {
+            return Ok(None);
+        };
+        let mut layout = Vec::with_capacity(inputs.len());
+        let mut end = 0u64;
+        for (name, t) in inputs {
+            let Some(bytes) = t.le_bytes() else {
+                return Ok(None);
+            };
+            let len = u64::try_from(bytes.len()).map_err(|_| Error::overflow("input bytes"))?;
+            // 64-byte aligned offsets keep each tensor on its own cache lines.
+            let offset = end.next_multiple_of(64);
+            end = offset
+                .checked_add(len)
+                .ok_or_else(|| Error::overflow("input bytes"))?;
+            layout.push((name, t, bytes, offset, len));
+        }
+        if end < SHARED_REGION_MIN_BYTES || end > *capacity {
+            return Ok(None);
+        }
+        let mut refs = Vec::with_capacity(layout.len());
+        for (name, t, bytes, offset, len) in layout {
+            region.write_all_at(bytes, offset)?;
+            refs.push(SharedTensor {
+                name: name.clone(),
+                dtype: t.dtype(),
+                shape: t.shape().clone(),
+                offset,
+                len,
+            });
+        }
+        Ok(Some(refs))
     }
 
     /// Sends any message and returns the reply (worker `Error` frames become

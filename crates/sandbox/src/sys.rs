@@ -5,7 +5,7 @@
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
@@ -71,30 +71,54 @@ pub fn keep_fd_on_exec(cmd: &mut Command, fd: i32) {
     }
 }
 
-/// Closes every descriptor >= 3 except `keep`.
-pub fn close_other_fds(keep: i32) -> io::Result<()> {
-    let keep =
-        libc::c_uint::try_from(keep).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
-    // SAFETY: close_range only closes descriptors; ranges are well formed
-    // (checked_sub/checked_add guard the bounds). Descriptors owned by Rust
-    // objects other than `keep` do not exist at this point of worker start.
-    unsafe {
-        if keep > 3 {
-            check_long(libc::syscall(
-                libc::SYS_close_range,
-                3u32,
-                keep.saturating_sub(1),
-                0u32,
-            ))?;
+/// Closes every descriptor >= 3 except those in `keep`.
+pub fn close_other_fds(keep: &[i32]) -> io::Result<()> {
+    let mut kept = Vec::with_capacity(keep.len());
+    for &fd in keep {
+        kept.push(
+            libc::c_uint::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?,
+        );
+    }
+    kept.sort_unstable();
+    kept.dedup();
+    let mut first: libc::c_uint = 3;
+    for fd in kept.into_iter().chain(std::iter::once(libc::c_uint::MAX)) {
+        if fd > first {
+            close_range(first, fd.saturating_sub(1))?;
         }
-        check_long(libc::syscall(
-            libc::SYS_close_range,
-            keep.saturating_add(1),
-            u32::MAX,
-            0u32,
-        ))?;
+        first = first.max(fd.saturating_add(1));
     }
     Ok(())
+}
+
+fn close_range(first: libc::c_uint, last: libc::c_uint) -> io::Result<()> {
+    // SAFETY: close_range only closes descriptors (first <= last is checked
+    // by the caller). Descriptors owned by Rust objects other than the kept
+    // ones do not exist at this point of worker start.
+    check_long(unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) }).map(|_| ())
+}
+
+/// A shared-memory file of exactly `capacity` bytes for passing input
+/// tensors to a worker without streaming them through the socket. Returns
+/// the supervisor's read-write handle and a read-only handle (a separate open
+/// file description) for the worker. The size is sealed, so neither side can
+/// grow it: a worker cannot use it to hold memory outside its own limits,
+/// nor write into it at all.
+pub fn shared_region(capacity: u64) -> io::Result<(std::fs::File, std::fs::File)> {
+    let name = c"ward-tensors";
+    // SAFETY: `name` is a valid NUL-terminated string that outlives the call;
+    // memfd_create returns a new descriptor or -1.
+    let fd = check(unsafe {
+        libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
+    })?;
+    // SAFETY: `fd` was just created and is owned by nothing else.
+    let file = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    file.set_len(capacity)?;
+    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+    // SAFETY: F_ADD_SEALS only changes the memfd's seal set.
+    check(unsafe { libc::fcntl(file.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
+    let read_only = std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+    Ok((file, read_only))
 }
 
 pub fn unshare(flags: libc::c_int) -> io::Result<()> {
@@ -406,5 +430,28 @@ pub mod hostile {
 
     pub fn abort() -> ! {
         std::process::abort()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::os::unix::fs::FileExt;
+
+    #[test]
+    fn the_shared_region_is_sealed_and_read_only_for_the_worker() {
+        let (ours, theirs) = super::shared_region(1 << 16).unwrap();
+        ours.write_all_at(&[1, 2, 3], 100).unwrap();
+        let mut got = [0u8; 3];
+        theirs.read_exact_at(&mut got, 100).unwrap();
+        assert_eq!(got, [1, 2, 3]);
+        // The worker's handle cannot write, and nobody can resize.
+        assert!(theirs.write_at(&[9], 0).is_err());
+        assert!(theirs.set_len(1 << 30).is_err());
+        assert!(ours.set_len(1 << 30).is_err());
+        assert!(ours.set_len(16).is_err());
+        assert!(ours.write_all_at(&[1], 1 << 16).is_err());
+        let mut past = [0u8; 8];
+        assert!(theirs.read_exact_at(&mut past, (1 << 16) - 4).is_err());
     }
 }

@@ -1,14 +1,16 @@
 //! The worker side: confinement first, then serve Load / Run / Shutdown
 //! frames until the supervisor closes the channel.
 
+use std::fs::File;
 use std::io::{BufReader, BufWriter};
+use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
-use ward_tensor::{Error, Result, Tensor};
+use ward_tensor::{Budget, Error, Result, Tensor};
 
 use crate::confine::{self, ConfineOptions, Layers, Mode};
-use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message};
+use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message, SharedTensor};
 use crate::sys;
 
 /// What the embedding (the `ward` CLI) implements: parse and run models.
@@ -38,16 +40,19 @@ pub const EXIT_CONFINEMENT_FAILED: u8 = 78;
 pub const EXIT_USAGE: u8 = 64;
 
 /// Parsed worker command line: `--fd N --mode M [--uid U --gid G]
-/// [--memory-bytes B] [--cpu-seconds S]`.
+/// [--memory-bytes B] [--cpu-seconds S] [--tensor-fd T]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerArgs {
     pub fd: i32,
+    /// Read-only shared region the supervisor writes input tensors into.
+    pub tensor_fd: Option<i32>,
     pub confine: ConfineOptions,
 }
 
 impl WorkerArgs {
     pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<WorkerArgs> {
         let mut fd = None;
+        let mut tensor_fd = None;
         let mut confine = ConfineOptions::default();
         let mut it = args.into_iter();
         while let Some(flag) = it.next() {
@@ -65,6 +70,13 @@ impl WorkerArgs {
                     fd = Some(
                         v.parse::<i32>()
                             .map_err(|_| Error::invalid_argument("worker: bad --fd"))?,
+                    );
+                }
+                "--tensor-fd" => {
+                    let v = value()?;
+                    tensor_fd = Some(
+                        v.parse::<i32>()
+                            .map_err(|_| Error::invalid_argument("worker: bad --tensor-fd"))?,
                     );
                 }
                 "--mode" => {
@@ -91,7 +103,11 @@ impl WorkerArgs {
             }
         }
         let fd = fd.ok_or_else(|| Error::invalid_argument("worker: --fd is required"))?;
-        Ok(WorkerArgs { fd, confine })
+        Ok(WorkerArgs {
+            fd,
+            tensor_fd,
+            confine,
+        })
     }
 }
 
@@ -101,7 +117,14 @@ pub fn worker_main(fd: i32, mode: Mode, handler: &mut dyn Handler) -> ExitCode {
         mode,
         ..ConfineOptions::default()
     };
-    worker_main_with(&WorkerArgs { fd, confine }, handler)
+    worker_main_with(
+        &WorkerArgs {
+            fd,
+            tensor_fd: None,
+            confine,
+        },
+        handler,
+    )
 }
 
 /// Entry point for the hidden `__worker` subcommand: parses the arguments the
@@ -128,12 +151,20 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         eprintln!("ward-sandbox worker: WARNING: sandbox mode is off; model code runs unconfined");
         Ok((Layers(0), Vec::new()))
     } else {
-        confine::enter_namespaces(opts, fd)
+        let inherited: Vec<i32> = std::iter::once(fd).chain(args.tensor_fd).collect();
+        confine::enter_namespaces(opts, &inherited)
     };
     let owned = match sys::take_fd(fd) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("ward-sandbox worker: bad --fd {fd}: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let region = match args.tensor_fd.map(sys::take_fd).transpose() {
+        Ok(r) => r.map(File::from),
+        Err(e) => {
+            eprintln!("ward-sandbox worker: bad --tensor-fd: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -185,7 +216,13 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
     if protocol::write_frame(&mut writer, &Message::Started(layers.0), max).is_err() {
         return ExitCode::from(EXIT_USAGE);
     }
-    serve(BufReader::new(stream), writer, handler, max)
+    serve(
+        BufReader::new(stream),
+        writer,
+        handler,
+        max,
+        region.as_ref(),
+    )
 }
 
 fn serve(
@@ -193,6 +230,7 @@ fn serve(
     mut writer: BufWriter<UnixStream>,
     handler: &mut dyn Handler,
     max: u32,
+    region: Option<&File>,
 ) -> ExitCode {
     loop {
         let msg = match protocol::read_frame(&mut reader, max) {
@@ -213,6 +251,12 @@ fn serve(
                 Ok(o) => Message::Outputs(o),
                 Err(e) => error_msg(&e),
             },
+            Message::RunShared(refs) => {
+                match read_shared(region, &refs).and_then(|inputs| handler.run(inputs)) {
+                    Ok(o) => Message::Outputs(o),
+                    Err(e) => error_msg(&e),
+                }
+            }
             Message::Scan(req) => match handler.scan(req) {
                 Ok(json) => Message::Report(json),
                 Err(e) => error_msg(&e),
@@ -242,6 +286,46 @@ fn serve(
     }
 }
 
+/// Materializes inputs from the shared region, each read straight into its
+/// tensor's memory. A range past the region's (sealed) end fails the read.
+fn read_shared(region: Option<&File>, refs: &[SharedTensor]) -> Result<Vec<(String, Tensor)>> {
+    let region = region.ok_or_else(|| {
+        Error::failed_precondition("worker: run data in a shared region, but none was given")
+    })?;
+    let mut inputs = Vec::with_capacity(refs.len());
+    for r in refs {
+        let bad = |why: &str| {
+            Error::invalid_argument(format!(
+                "protocol: tensor '{}' ({} {}) at region bytes {}+{}: {why}",
+                r.name, r.dtype, r.shape, r.offset, r.len
+            ))
+        };
+        let expected = r
+            .shape
+            .byte_size(r.dtype)
+            .map_err(|e| bad(&e.to_string()))?;
+        if u64::try_from(expected).ok() != Some(r.len) || r.offset.checked_add(r.len).is_none() {
+            return Err(bad("the length does not match the shape"));
+        }
+        let tensor = Tensor::from_le_fill(
+            &Budget::unlimited(),
+            r.dtype,
+            r.shape.clone(),
+            &r.name,
+            |bytes| {
+                region
+                    .read_exact_at(bytes, r.offset)
+                    .map_err(|e| match e.kind() {
+                        std::io::ErrorKind::UnexpectedEof => bad("past the end of the region"),
+                        _ => Error::from(e),
+                    })
+            },
+        )?;
+        inputs.push((r.name.clone(), tensor));
+    }
+    Ok(inputs)
+}
+
 /// A diagnostic line on stderr that never panics (stderr may be closed or
 /// refuse writes under RLIMIT_FSIZE).
 fn note(msg: &str) {
@@ -262,6 +346,7 @@ pub(crate) fn message_name(m: &Message) -> &'static str {
         Message::Load(_) => "Load",
         Message::Ready(_) => "Ready",
         Message::Run(_) => "Run",
+        Message::RunShared(_) => "RunShared",
         Message::Outputs(_) => "Outputs",
         Message::Error { .. } => "Error",
         Message::Shutdown => "Shutdown",

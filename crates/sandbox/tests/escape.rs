@@ -17,7 +17,7 @@ use ward_sandbox::{
     HostileAction, Layer, LoadRequest, Message, Mode, ModelKind, SandboxConfig, Worker,
     WorkerLimits, check,
 };
-use ward_tensor::{Code, Shape, Tensor};
+use ward_tensor::{Code, DType, Shape, Tensor};
 
 const EXE: &str = env!("CARGO_BIN_EXE_ward-sandbox-test-worker");
 const T: Duration = Duration::from_secs(10);
@@ -296,6 +296,71 @@ fn supervisor_restarts_and_reloads() {
     let out = s.run(vec![("x".into(), tensor())], T).unwrap();
     assert_eq!(out.len(), 1);
     assert_eq!(s.restarts(), 1);
+}
+
+/// Large numeric inputs go through the shared region, small or non-numeric
+/// sets and sets larger than the region through the socket; every path
+/// returns exactly what was sent.
+#[test]
+fn inputs_arrive_intact_through_the_region_and_the_socket() {
+    let n = 300_000usize;
+    let big = Tensor::from_vec(
+        Shape::new(vec![3, n / 3]).unwrap(),
+        (0..n).map(|i| i as f32 * 0.25 - 7.0).collect::<Vec<f32>>(),
+        None,
+    )
+    .unwrap();
+    let ids = Tensor::from_vec(
+        Shape::new(vec![n / 10]).unwrap(),
+        (0..n / 10).map(|i| i as i64 - 5).collect::<Vec<i64>>(),
+        None,
+    )
+    .unwrap();
+    let flags = Tensor::from_vec(
+        Shape::new(vec![5]).unwrap(),
+        vec![true, false, true, true, false],
+        None,
+    )
+    .unwrap();
+    let sets = [
+        vec![
+            ("x".to_string(), big.clone()),
+            ("ids".to_string(), ids.clone()),
+        ],
+        vec![
+            ("x".to_string(), big.clone()),
+            ("flags".to_string(), flags.clone()),
+        ],
+        vec![("x".to_string(), tensor())],
+    ];
+    for region_bytes in [0, 1 << 20, 64 << 20] {
+        let mut c = config(mode());
+        c.shared_region_bytes = region_bytes;
+        let mut w = Worker::spawn(&c).expect("spawn worker");
+        w.load(load_req(), T).expect("load");
+        for _ in 0..2 {
+            for inputs in &sets {
+                let out = w.run(inputs.clone(), T).expect("echo run");
+                let contents =
+                    |v: &[(String, Tensor)]| -> Vec<(String, DType, Vec<usize>, Vec<u8>)> {
+                        v.iter()
+                            .map(|(k, t)| {
+                                (
+                                    k.clone(),
+                                    t.dtype(),
+                                    t.dims().to_vec(),
+                                    t.to_le_bytes().unwrap(),
+                                )
+                            })
+                            .collect()
+                    };
+                assert!(
+                    contents(&out) == contents(inputs),
+                    "region of {region_bytes} bytes"
+                );
+            }
+        }
+    }
 }
 
 /// Prints spawn-to-ready and per-run overhead (echo of a small tensor).

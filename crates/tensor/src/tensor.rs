@@ -103,6 +103,12 @@ pub trait Element:
     fn write_le(self, out: &mut Vec<u8>);
     /// Decodes one element from exactly `size_of` little-endian bytes.
     fn read_le(bytes: &[u8]) -> Option<Self>;
+    /// The slice's own bytes when they already are its little-endian
+    /// encoding, so large tensors cross process boundaries as one copy.
+    fn le_bytes_of(values: &[Self]) -> Option<&[u8]>;
+    /// Fills `dst` from little-endian bytes in one copy where the in-memory
+    /// layout is the encoding; `false` when it is not (or lengths differ).
+    fn fill_from_le(dst: &mut [Self], bytes: &[u8]) -> bool;
 }
 
 macro_rules! element {
@@ -135,6 +141,17 @@ macro_rules! element {
             }
             fn read_le(bytes: &[u8]) -> Option<Self> {
                 Some(<$t>::from_le_bytes(bytes.try_into().ok()?))
+            }
+            fn le_bytes_of(values: &[Self]) -> Option<&[u8]> {
+                cfg!(target_endian = "little").then(|| bytemuck::cast_slice(values))
+            }
+            fn fill_from_le(dst: &mut [Self], bytes: &[u8]) -> bool {
+                let dst: &mut [u8] = bytemuck::cast_slice_mut(dst);
+                if !cfg!(target_endian = "little") || dst.len() != bytes.len() {
+                    return false;
+                }
+                dst.copy_from_slice(bytes);
+                true
             }
         }
     };
@@ -184,6 +201,13 @@ impl Element for bool {
             [b] => Some(*b != 0),
             _ => None,
         }
+    }
+    fn le_bytes_of(_: &[Self]) -> Option<&[u8]> {
+        // Not every byte is a valid bool, so bools are encoded one by one.
+        None
+    }
+    fn fill_from_le(_: &mut [Self], _: &[u8]) -> bool {
+        false
     }
 }
 
@@ -373,33 +397,115 @@ impl Tensor {
 
     /// Little-endian bytes of a numeric or bool tensor, C order.
     pub fn to_le_bytes(&self) -> Result<Vec<u8>> {
-        fn encode<T: Element>(v: &[T]) -> Vec<u8> {
-            let mut out = Vec::with_capacity(v.len().saturating_mul(std::mem::size_of::<T>()));
-            for &x in v {
-                x.write_le(&mut out);
+        let mut out = Vec::new();
+        self.append_le_bytes(&mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the little-endian bytes of a numeric or bool tensor (C order)
+    /// to `out`, reserving fallibly first.
+    pub fn append_le_bytes(&self, out: &mut Vec<u8>) -> Result<()> {
+        fn encode<T: Element>(v: &[T], out: &mut Vec<u8>) -> Result<()> {
+            let bytes = v.len().saturating_mul(std::mem::size_of::<T>());
+            out.try_reserve(bytes).map_err(|_| {
+                Error::resource_exhausted(format!(
+                    "cannot allocate {bytes} bytes to encode a tensor"
+                ))
+            })?;
+            match T::le_bytes_of(v) {
+                Some(raw) => out.extend_from_slice(raw),
+                None => v.iter().for_each(|&x| x.write_le(out)),
             }
-            out
+            Ok(())
         }
-        Ok(match &self.buf.data {
-            Storage::F16(v) => encode(v),
-            Storage::BF16(v) => encode(v),
-            Storage::F32(v) => encode(v),
-            Storage::F64(v) => encode(v),
-            Storage::I8(v) => encode(v),
-            Storage::I16(v) => encode(v),
-            Storage::I32(v) => encode(v),
-            Storage::I64(v) => encode(v),
-            Storage::U8(v) => encode(v),
-            Storage::U16(v) => encode(v),
-            Storage::U32(v) => encode(v),
-            Storage::U64(v) => encode(v),
-            Storage::Bool(v) => encode(v),
-            Storage::String(_) => {
-                return Err(Error::unimplemented(
-                    "string tensors have no fixed-width byte encoding",
-                ));
+        match &self.buf.data {
+            Storage::F16(v) => encode(v, out),
+            Storage::BF16(v) => encode(v, out),
+            Storage::F32(v) => encode(v, out),
+            Storage::F64(v) => encode(v, out),
+            Storage::I8(v) => encode(v, out),
+            Storage::I16(v) => encode(v, out),
+            Storage::I32(v) => encode(v, out),
+            Storage::I64(v) => encode(v, out),
+            Storage::U8(v) => encode(v, out),
+            Storage::U16(v) => encode(v, out),
+            Storage::U32(v) => encode(v, out),
+            Storage::U64(v) => encode(v, out),
+            Storage::Bool(v) => encode(v, out),
+            Storage::String(_) => Err(Error::unimplemented(
+                "string tensors have no fixed-width byte encoding",
+            )),
+        }
+    }
+
+    /// The tensor's bytes when they already are its little-endian encoding
+    /// (numeric dtypes on little-endian machines): a view, no copy.
+    pub fn le_bytes(&self) -> Option<&[u8]> {
+        match &self.buf.data {
+            Storage::F16(v) => Element::le_bytes_of(v),
+            Storage::BF16(v) => Element::le_bytes_of(v),
+            Storage::F32(v) => Element::le_bytes_of(v),
+            Storage::F64(v) => Element::le_bytes_of(v),
+            Storage::I8(v) => Element::le_bytes_of(v),
+            Storage::I16(v) => Element::le_bytes_of(v),
+            Storage::I32(v) => Element::le_bytes_of(v),
+            Storage::I64(v) => Element::le_bytes_of(v),
+            Storage::U8(v) => Element::le_bytes_of(v),
+            Storage::U16(v) => Element::le_bytes_of(v),
+            Storage::U32(v) => Element::le_bytes_of(v),
+            Storage::U64(v) => Element::le_bytes_of(v),
+            Storage::Bool(_) | Storage::String(_) => None,
+        }
+    }
+
+    /// A charged tensor whose little-endian bytes (C order) are written by
+    /// `fill`, straight into the tensor's memory where the layout allows
+    /// (e.g. a read from a file), else through one scratch buffer.
+    pub fn from_le_fill(
+        budget: &Budget,
+        dtype: DType,
+        shape: Shape,
+        what: &str,
+        fill: impl FnOnce(&mut [u8]) -> Result<()>,
+    ) -> Result<Self> {
+        fn direct<T: Element + bytemuck::Pod>(
+            budget: &Budget,
+            shape: Shape,
+            what: &str,
+            fill: impl FnOnce(&mut [u8]) -> Result<()>,
+        ) -> Result<Tensor> {
+            let len = shape.num_elements()?;
+            let (mut vec, lease) = budget.alloc_vec::<T>(len, T::default(), what)?;
+            fill(bytemuck::cast_slice_mut(&mut vec))?;
+            if cfg!(target_endian = "big") {
+                let raw: Vec<u8> = bytemuck::cast_slice(&vec).to_vec();
+                return Tensor::from_le_bytes(budget, T::DTYPE, shape, &raw, what);
             }
-        })
+            Tensor::from_storage(shape, T::wrap(vec), Some(lease))
+        }
+        match dtype {
+            DType::F16 => direct::<f16>(budget, shape, what, fill),
+            DType::BF16 => direct::<bf16>(budget, shape, what, fill),
+            DType::F32 => direct::<f32>(budget, shape, what, fill),
+            DType::F64 => direct::<f64>(budget, shape, what, fill),
+            DType::I8 => direct::<i8>(budget, shape, what, fill),
+            DType::I16 => direct::<i16>(budget, shape, what, fill),
+            DType::I32 => direct::<i32>(budget, shape, what, fill),
+            DType::I64 => direct::<i64>(budget, shape, what, fill),
+            DType::U8 => direct::<u8>(budget, shape, what, fill),
+            DType::U16 => direct::<u16>(budget, shape, what, fill),
+            DType::U32 => direct::<u32>(budget, shape, what, fill),
+            DType::U64 => direct::<u64>(budget, shape, what, fill),
+            DType::Bool => {
+                let len = shape.num_elements()?;
+                let (mut raw, _scratch) = budget.alloc_vec::<u8>(len, 0, what)?;
+                fill(&mut raw)?;
+                Tensor::from_le_bytes(budget, DType::Bool, shape, &raw, what)
+            }
+            DType::String => Err(Error::unimplemented(format!(
+                "{what}: string tensors have no fixed-width byte encoding"
+            ))),
+        }
     }
 
     /// Decodes little-endian bytes (C order) into a charged tensor. The byte
@@ -431,6 +537,11 @@ impl Tensor {
             what: &str,
         ) -> Result<(Storage, Lease)> {
             let (mut vec, lease) = budget.alloc_empty::<T>(len, what)?;
+            vec.resize(len, T::default());
+            if T::fill_from_le(&mut vec, bytes) {
+                return Ok((T::wrap(vec), lease));
+            }
+            vec.clear();
             for chunk in bytes.chunks_exact(std::mem::size_of::<T>().max(1)) {
                 let value = T::read_le(chunk)
                     .ok_or_else(|| Error::internal("element decode with a wrong chunk size"))?;

@@ -257,3 +257,84 @@ fn npz_garbage_and_oversized_members_are_clean_errors() {
         Code::ResourceExhausted
     );
 }
+
+/// The raw little-endian paths (the sandbox's IPC): encoding, the zero-copy
+/// view, decoding and filling in place agree, and a bad fill or size is a
+/// clean error.
+#[test]
+fn little_endian_bytes_roundtrip_through_every_path() {
+    use ward_tensor::{Budget, DType, Shape, Tensor};
+    let budget = Budget::unlimited();
+    let floats = Tensor::from_vec(
+        Shape::new(vec![2, 3]).unwrap(),
+        vec![1.5f32, -2.0, 0.0, f32::MAX, f32::MIN_POSITIVE, -0.0],
+        None,
+    )
+    .unwrap();
+    let ints =
+        Tensor::from_vec(Shape::new(vec![3]).unwrap(), vec![-1i64, 0, i64::MAX], None).unwrap();
+    let bools =
+        Tensor::from_vec(Shape::new(vec![3]).unwrap(), vec![true, false, true], None).unwrap();
+    for t in [&floats, &ints, &bools] {
+        let bytes = t.to_le_bytes().unwrap();
+        if t.dtype() != DType::Bool {
+            assert_eq!(t.le_bytes().unwrap(), bytes.as_slice());
+        } else {
+            assert!(t.le_bytes().is_none());
+            assert_eq!(bytes, vec![1, 0, 1]);
+        }
+        let decoded =
+            Tensor::from_le_bytes(&budget, t.dtype(), t.shape().clone(), &bytes, "x").unwrap();
+        let filled = Tensor::from_le_fill(&budget, t.dtype(), t.shape().clone(), "x", |out| {
+            out.copy_from_slice(&bytes);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(decoded.to_le_bytes().unwrap(), bytes);
+        assert_eq!(filled.to_le_bytes().unwrap(), bytes);
+        assert_eq!(filled.dims(), t.dims());
+        let mut appended = vec![7u8];
+        t.append_le_bytes(&mut appended).unwrap();
+        assert_eq!(&appended[1..], bytes.as_slice());
+    }
+    let short = Tensor::from_le_bytes(
+        &budget,
+        DType::F32,
+        Shape::new(vec![2]).unwrap(),
+        &[0; 7],
+        "x",
+    );
+    assert!(short.is_err());
+    let failed = Tensor::from_le_fill(
+        &budget,
+        DType::F32,
+        Shape::new(vec![2]).unwrap(),
+        "x",
+        |_| Err(ward_tensor::Error::data_loss("short read")),
+    );
+    assert_eq!(failed.unwrap_err().code(), ward_tensor::Code::DataLoss);
+    let strings = Tensor::from_le_fill(
+        &budget,
+        DType::String,
+        Shape::new(vec![1]).unwrap(),
+        "x",
+        |_| Ok(()),
+    );
+    assert!(strings.is_err());
+    // The fill is charged to the budget before it runs.
+    let tight = Budget::new(&ward_tensor::Limits {
+        memory_bytes: 16,
+        ..ward_tensor::Limits::default()
+    });
+    let over = Tensor::from_le_fill(
+        &tight,
+        DType::F64,
+        Shape::new(vec![4]).unwrap(),
+        "x",
+        |_| Ok(()),
+    );
+    assert_eq!(
+        over.unwrap_err().code(),
+        ward_tensor::Code::ResourceExhausted
+    );
+}
