@@ -6,3 +6,4 @@
 
 pub mod fpenv;
 pub mod gemm;
+pub mod uninit;

@@ -2,6 +2,7 @@
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/MatMul>
 
 use crate::kernels::gemm::GemmShape;
+use crate::kernels::uninit::OutputVec;
 use crate::prelude::*;
 use crate::util::matmul::MatMulElement;
 use ward_tensor::DType::{BF16, F16, F32, F64, I32, I64};
@@ -137,17 +138,12 @@ impl MatMul {
         };
         let out_shape = Shape::new(vec![m, n])?;
         let len = out_shape.num_elements()?;
-        let (mut out, lease) = ctx
-            .budget
-            .alloc_vec::<T>(len, T::default(), "MatMul output")?;
-        T::matmul(
-            ctx.pool,
-            ctx.budget,
-            shape,
-            a.as_slice()?,
-            b.as_slice()?,
-            &mut out,
-        )?;
+        let (a, b) = (a.as_slice()?, b.as_slice()?);
+        // The product writes the whole output: no zero-fill first.
+        let (out, lease) = ctx.budget.alloc_empty::<T>(len, "MatMul output")?;
+        let out = OutputVec::new(out, len)?.init_blocks(len, |_, c| {
+            T::matmul_into(ctx.pool, ctx.budget, shape, a, b, c)
+        })?;
         Tensor::from_vec(out_shape, out, Some(lease))
     }
 }

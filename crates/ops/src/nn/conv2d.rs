@@ -10,6 +10,7 @@
 //! filter with stride 1 and no padding is a single GEMM on the input.
 
 use crate::kernels::gemm::GemmShape;
+use crate::kernels::uninit::{OutputVec, Uninit, block_writer};
 use crate::prelude::*;
 use crate::util::matmul::MatMulElement;
 use crate::util::window::{
@@ -219,9 +220,6 @@ impl Conv2D {
         let overflow = || Error::overflow("Conv2D size");
         let out_shape = Shape::new(vec![g.batch, g.out_h, g.out_w, g.out_c])?;
         let len = out_shape.num_elements()?;
-        let (mut out, lease) = ctx
-            .budget
-            .alloc_vec::<T>(len, T::default(), "Conv2D output")?;
         let xs = x.as_slice::<T>()?;
         let fs = f.as_slice::<T>()?;
         // Rows of the patch matrix (output pixels) and its width.
@@ -236,17 +234,14 @@ impl Conv2D {
             .and_then(|v| v.checked_mul(g.k_c))
             .ok_or_else(overflow)?;
         if len == 0 {
-            return Tensor::from_vec(out_shape, out, Some(lease));
+            return Tensor::from_vec(out_shape, Vec::<T>::new(), None);
         }
-        let gemm = |m: usize, n: usize, a: &[T], b: &[T], c: &mut [T]| {
-            let shape = GemmShape {
-                m,
-                n,
-                k,
-                transpose_a: false,
-                transpose_b: false,
-            };
-            T::matmul(ctx.pool, ctx.budget, shape, a, b, c)
+        let gemm_shape = |m: usize, n: usize| GemmShape {
+            m,
+            n,
+            k,
+            transpose_a: false,
+            transpose_b: false,
         };
         let [sh, sw] = self.strides;
         let pointwise = g.k_h == 1
@@ -259,8 +254,13 @@ impl Conv2D {
             && g.out_h == g.in_h
             && g.out_w == g.in_w;
         if pointwise {
+            // Every output block is written whole by the GEMM: no zero-fill.
+            let (out, lease) = ctx.budget.alloc_empty::<T>(len, "Conv2D output")?;
+            let out = OutputVec::new(out, len)?;
             let Some(finish) = finish else {
-                gemm(pixels, g.out_c, xs, fs, &mut out)?;
+                let out = out.init_blocks(len, |_, c| {
+                    T::matmul_into(ctx.pool, ctx.budget, gemm_shape(pixels, g.out_c), xs, fs, c)
+                })?;
                 return Tensor::from_vec(out_shape, out, Some(lease));
             };
             // Row blocks, each finished while it is still in cache; with
@@ -273,29 +273,39 @@ impl Conv2D {
                 .min(pixels.div_ceil(threads).max(1));
             let in_block = rows.checked_mul(k).ok_or_else(overflow)?;
             let out_block = rows.checked_mul(g.out_c).ok_or_else(overflow)?;
-            let block = |(a, c): (&[T], &mut [T])| -> Result<()> {
+            let block = block_writer(|i: usize, c: Uninit<'_, T>| {
                 ctx.budget.check()?;
                 let m = c.len().checked_div(g.out_c).unwrap_or(0);
-                gemm(m, g.out_c, a, fs, c)?;
-                finish(c);
-                Ok(())
-            };
-            if threads > 1 && pixels > rows {
+                let a = i
+                    .checked_mul(in_block)
+                    .and_then(|start| xs.get(start..))
+                    .and_then(|rest| rest.get(..m.checked_mul(k)?))
+                    .ok_or_else(overflow)?;
+                let mut written =
+                    T::matmul_into(ctx.pool, ctx.budget, gemm_shape(m, g.out_c), a, fs, c)?;
+                finish(written.values());
+                Ok(written)
+            });
+            let out = if threads > 1 && pixels > rows {
                 ctx.pool.install(|| {
-                    xs.par_chunks(in_block)
-                        .zip(out.par_chunks_mut(out_block))
-                        .try_for_each(|b| crate::kernels::gemm::sequential(|| block(b)))
-                })?;
+                    out.par_init_blocks(out_block, |i, c| {
+                        crate::kernels::gemm::sequential(|| block(i, c))
+                    })
+                })?
             } else {
-                for (a, c) in xs.chunks(in_block).zip(out.chunks_mut(out_block)) {
-                    ctx.budget.check()?;
-                    let m = c.len().checked_div(g.out_c).unwrap_or(0);
-                    gemm(m, g.out_c, a, fs, c)?;
-                    finish(c);
-                }
-            }
+                out.init_blocks(out_block, &block)?
+            };
             return Tensor::from_vec(out_shape, out, Some(lease));
         }
+        if g.groups == 1 {
+            return self.im2col(ctx, g, xs, fs, finish, (pixels, k), out_shape);
+        }
+        let (mut out, lease) = ctx
+            .budget
+            .alloc_vec::<T>(len, T::default(), "Conv2D output")?;
+        let gemm = |m: usize, n: usize, a: &[T], b: &[T], c: &mut [T]| {
+            T::matmul(ctx.pool, ctx.budget, gemm_shape(m, n), a, b, c)
+        };
         let out_cg = g.out_c.checked_div(g.groups).ok_or_else(overflow)?;
         let block_rows = BLOCK_ELEMENTS
             .checked_div(k.max(1))
@@ -305,35 +315,25 @@ impl Conv2D {
         let (mut patches, _patch_lease) =
             ctx.budget
                 .alloc_vec::<T>(scratch_len, T::default(), "Conv2D patches")?;
-        // Grouped filters: each group's filter columns, and its output block,
-        // are gathered into contiguous buffers.
-        let grouped = g.groups > 1;
+        // Grouped: each group's filter columns, and its output block, are
+        // gathered into contiguous buffers; groups interleave in the output,
+        // which is therefore zero-filled first.
         let (mut filter_g, _fl) = ctx.budget.alloc_vec::<T>(
-            if grouped {
-                k.checked_mul(out_cg).ok_or_else(overflow)?
-            } else {
-                0
-            },
+            k.checked_mul(out_cg).ok_or_else(overflow)?,
             T::default(),
             "Conv2D group filter",
         )?;
         let (mut out_g, _ol) = ctx.budget.alloc_vec::<T>(
-            if grouped {
-                block_rows.checked_mul(out_cg).ok_or_else(overflow)?
-            } else {
-                0
-            },
+            block_rows.checked_mul(out_cg).ok_or_else(overflow)?,
             T::default(),
             "Conv2D group output",
         )?;
         for group in 0..g.groups {
             let c0 = group.checked_mul(g.k_c).ok_or_else(overflow)?;
-            if grouped {
-                let o0 = group.checked_mul(out_cg).ok_or_else(overflow)?;
-                for (dst, src) in filter_g.chunks_mut(out_cg.max(1)).zip(fs.chunks(g.out_c)) {
-                    let cols = src.get(o0..).and_then(|s| s.get(..out_cg));
-                    dst.copy_from_slice(cols.ok_or_else(overflow)?);
-                }
+            let o0 = group.checked_mul(out_cg).ok_or_else(overflow)?;
+            for (dst, src) in filter_g.chunks_mut(out_cg.max(1)).zip(fs.chunks(g.out_c)) {
+                let cols = src.get(o0..).and_then(|s| s.get(..out_cg));
+                dst.copy_from_slice(cols.ok_or_else(overflow)?);
             }
             let mut row0 = 0usize;
             while row0 < pixels {
@@ -342,45 +342,79 @@ impl Conv2D {
                 let used = rows.checked_mul(k).ok_or_else(overflow)?;
                 let block = patches.get_mut(..used).ok_or_else(overflow)?;
                 self.gather(ctx, g, xs, block, row0, c0, k);
-                if grouped {
-                    let dst = out_g
-                        .get_mut(..rows.checked_mul(out_cg).ok_or_else(overflow)?)
-                        .ok_or_else(overflow)?;
-                    gemm(rows, out_cg, block, &filter_g, dst)?;
-                    let o0 = group.checked_mul(out_cg).ok_or_else(overflow)?;
-                    let start = row0.checked_mul(g.out_c).ok_or_else(overflow)?;
-                    let out_rows = out.get_mut(start..).ok_or_else(overflow)?;
-                    for (orow, grow) in out_rows.chunks_mut(g.out_c).zip(dst.chunks(out_cg)) {
-                        orow.get_mut(o0..)
-                            .and_then(|s| s.get_mut(..out_cg))
-                            .ok_or_else(overflow)?
-                            .copy_from_slice(grow);
-                    }
-                    // Whole pixels are final once the last group is in.
-                    if let Some(finish) = finish
-                        && group.saturating_add(1) == g.groups
-                    {
-                        let end = rows
-                            .checked_mul(g.out_c)
-                            .and_then(|v| v.checked_add(start))
-                            .ok_or_else(overflow)?;
-                        finish(out.get_mut(start..end).ok_or_else(overflow)?);
-                    }
-                } else {
-                    let start = row0.checked_mul(g.out_c).ok_or_else(overflow)?;
+                let dst = out_g
+                    .get_mut(..rows.checked_mul(out_cg).ok_or_else(overflow)?)
+                    .ok_or_else(overflow)?;
+                gemm(rows, out_cg, block, &filter_g, dst)?;
+                let start = row0.checked_mul(g.out_c).ok_or_else(overflow)?;
+                let out_rows = out.get_mut(start..).ok_or_else(overflow)?;
+                for (orow, grow) in out_rows.chunks_mut(g.out_c).zip(dst.chunks(out_cg)) {
+                    orow.get_mut(o0..)
+                        .and_then(|s| s.get_mut(..out_cg))
+                        .ok_or_else(overflow)?
+                        .copy_from_slice(grow);
+                }
+                // Whole pixels are final once the last group is in.
+                if let Some(finish) = finish
+                    && group.saturating_add(1) == g.groups
+                {
                     let end = rows
                         .checked_mul(g.out_c)
                         .and_then(|v| v.checked_add(start))
                         .ok_or_else(overflow)?;
-                    let dst = out.get_mut(start..end).ok_or_else(overflow)?;
-                    gemm(rows, g.out_c, block, fs, dst)?;
-                    if let Some(finish) = finish {
-                        finish(dst);
-                    }
+                    finish(out.get_mut(start..end).ok_or_else(overflow)?);
                 }
                 row0 = row0.saturating_add(rows);
             }
         }
+        Tensor::from_vec(out_shape, out, Some(lease))
+    }
+
+    /// An ungrouped convolution by im2col: blocks of output pixels gather
+    /// their patches, and the GEMM writes each output block whole.
+    #[allow(clippy::too_many_arguments)]
+    fn im2col<T: MatMulElement>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        g: &Geometry,
+        xs: &[T],
+        fs: &[T],
+        finish: Finish<'_, T>,
+        (pixels, k): (usize, usize),
+        out_shape: Shape,
+    ) -> Result<Tensor> {
+        let overflow = || Error::overflow("Conv2D size");
+        let len = out_shape.num_elements()?;
+        let block_rows = BLOCK_ELEMENTS
+            .checked_div(k.max(1))
+            .unwrap_or(1)
+            .clamp(1, pixels.max(1));
+        let scratch_len = block_rows.checked_mul(k).ok_or_else(overflow)?;
+        let (mut patches, _patch_lease) =
+            ctx.budget
+                .alloc_vec::<T>(scratch_len, T::default(), "Conv2D patches")?;
+        let (out, lease) = ctx.budget.alloc_empty::<T>(len, "Conv2D output")?;
+        let out_block = block_rows.checked_mul(g.out_c).ok_or_else(overflow)?;
+        let out = OutputVec::new(out, len)?.init_blocks(out_block, |i, c| {
+            ctx.budget.check()?;
+            let rows = c.len().checked_div(g.out_c).unwrap_or(0);
+            let row0 = i.checked_mul(block_rows).ok_or_else(overflow)?;
+            let used = rows.checked_mul(k).ok_or_else(overflow)?;
+            let block = patches.get_mut(..used).ok_or_else(overflow)?;
+            self.gather(ctx, g, xs, block, row0, 0, k);
+            let shape = GemmShape {
+                m: rows,
+                n: g.out_c,
+                k,
+                transpose_a: false,
+                transpose_b: false,
+            };
+            let mut written = T::matmul_into(ctx.pool, ctx.budget, shape, block, fs, c)?;
+            if let Some(finish) = finish {
+                finish(written.values());
+            }
+            Ok(written)
+        })?;
         Tensor::from_vec(out_shape, out, Some(lease))
     }
 

@@ -1,7 +1,8 @@
 //! Matrix products for every dtype: the SIMD GEMM for f32/f64/f16, f32
 //! accumulation for bf16, and a blocked loop for integers.
 
-use crate::kernels::gemm::{GemmShape, gemm};
+use crate::kernels::gemm::{GemmShape, gemm, gemm_into};
+use crate::kernels::uninit::{Uninit, Written};
 use rayon::ThreadPool;
 use ward_tensor::{Budget, Element, Error, Result, bf16, f16};
 
@@ -16,6 +17,22 @@ pub trait MatMulElement: Element {
         b: &[Self],
         c: &mut [Self],
     ) -> Result<()>;
+
+    /// [`MatMulElement::matmul`] into an output block never initialized
+    /// (exactly m·n elements). The SIMD types write it directly; the others
+    /// zero it first.
+    fn matmul_into<'a>(
+        pool: &ThreadPool,
+        budget: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: Uninit<'a, Self>,
+    ) -> Result<Written<'a, Self>> {
+        let mut written = c.fill(Self::default());
+        Self::matmul(pool, budget, shape, a, b, written.values())?;
+        Ok(written)
+    }
 }
 
 impl MatMulElement for f32 {
@@ -29,6 +46,16 @@ impl MatMulElement for f32 {
     ) -> Result<()> {
         gemm(pool, shape, a, b, c, 0.0, 1.0)
     }
+    fn matmul_into<'a>(
+        pool: &ThreadPool,
+        _: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: Uninit<'a, Self>,
+    ) -> Result<Written<'a, Self>> {
+        gemm_into(pool, shape, a, b, c, 0.0, 1.0)
+    }
 }
 impl MatMulElement for f64 {
     fn matmul(
@@ -41,6 +68,16 @@ impl MatMulElement for f64 {
     ) -> Result<()> {
         gemm(pool, shape, a, b, c, 0.0, 1.0)
     }
+    fn matmul_into<'a>(
+        pool: &ThreadPool,
+        _: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: Uninit<'a, Self>,
+    ) -> Result<Written<'a, Self>> {
+        gemm_into(pool, shape, a, b, c, 0.0, 1.0)
+    }
 }
 impl MatMulElement for f16 {
     fn matmul(
@@ -52,6 +89,16 @@ impl MatMulElement for f16 {
         c: &mut [Self],
     ) -> Result<()> {
         gemm(pool, shape, a, b, c, f16::ZERO, f16::ONE)
+    }
+    fn matmul_into<'a>(
+        pool: &ThreadPool,
+        _: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: Uninit<'a, Self>,
+    ) -> Result<Written<'a, Self>> {
+        gemm_into(pool, shape, a, b, c, f16::ZERO, f16::ONE)
     }
 }
 impl MatMulElement for bf16 {
