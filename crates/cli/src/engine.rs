@@ -76,6 +76,7 @@ fn gate(target: &ward_audit::ScanTarget, policy: &Policy, limits: &ScanLimits) -
 impl Engine {
     pub fn load(req: LoadRequest, pool: Option<Arc<ThreadPool>>) -> Result<Engine> {
         let limits = req.limits;
+        let req_optimize = req.optimize;
         let policy = if req.policy_toml.trim().is_empty() {
             Policy::default()
         } else {
@@ -211,6 +212,7 @@ impl Engine {
             &ExecOptions {
                 threads,
                 pool,
+                optimize: req_optimize,
                 ..Default::default()
             },
         )?;

@@ -58,6 +58,10 @@ pub struct ModelArgs {
     /// kernel allows, listed on stderr) or `off` (in-process; debugging only).
     #[arg(long, value_enum, default_value = "strict")]
     pub sandbox: SandboxMode,
+    /// Run the graph exactly as loaded: no call inlining, constant folding
+    /// or layer fusion (to tell an optimizer difference from a model one).
+    #[arg(long)]
+    pub no_optimize: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -196,6 +200,7 @@ impl ModelArgs {
             kind,
             policy_toml,
             limits: self.limits(),
+            optimize: !self.no_optimize,
         })
     }
 }

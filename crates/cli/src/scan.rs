@@ -152,6 +152,8 @@ fn scan_model(args: &ScanArgs) -> Result<Report, ScanFailure> {
         kind,
         policy_toml,
         limits,
+        // A scan reads the graph as written and never runs it.
+        optimize: false,
     };
     let mode = match args.sandbox {
         crate::run::SandboxMode::Off => return Ok(crate::engine::scan_request(req)?),

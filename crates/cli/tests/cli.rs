@@ -325,42 +325,47 @@ fn show_lists_inputs_and_ops() {
 
 #[test]
 fn saved_models_run_by_signature() {
-    let out_dir = tempfile::tempdir().unwrap();
-    let dir = fixture("mlp/saved_model");
-    let input = format!("x={}", p(&fixture("mlp/inputs/x.npy")));
-    let out = ward(&[
-        "run",
-        "--dir",
-        p(&dir),
-        "--tag_set",
-        "serve",
-        "--signature_def",
-        "serving_default",
-        "--inputs",
-        &input,
-        "--outdir",
-        p(out_dir.path()),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("probs: float32 [2,10]"));
-    let budget = ward_tensor::Budget::unlimited();
-    let got = ward_tensor::npy::read_npy(
-        &std::fs::read(out_dir.path().join("probs.npy")).unwrap(),
-        &budget,
-    )
-    .unwrap();
-    let want = ward_tensor::npy::read_npy(
-        &std::fs::read(fixture("mlp/expected/probs.npy")).unwrap(),
-        &budget,
-    )
-    .unwrap();
-    for (a, b) in got
-        .as_slice::<f32>()
-        .unwrap()
-        .iter()
-        .zip(want.as_slice::<f32>().unwrap())
-    {
-        assert!((a - b).abs() <= 1e-5 + 1e-4 * b.abs());
+    // As loaded and through the optimizer, the outputs match TF's.
+    for extra in [None, Some("--no-optimize")] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let dir = fixture("mlp/saved_model");
+        let input = format!("x={}", p(&fixture("mlp/inputs/x.npy")));
+        let mut args = vec![
+            "run",
+            "--dir",
+            p(&dir),
+            "--tag_set",
+            "serve",
+            "--signature_def",
+            "serving_default",
+            "--inputs",
+            &input,
+            "--outdir",
+            p(out_dir.path()),
+        ];
+        args.extend(extra);
+        let out = ward(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("probs: float32 [2,10]"));
+        let budget = ward_tensor::Budget::unlimited();
+        let got = ward_tensor::npy::read_npy(
+            &std::fs::read(out_dir.path().join("probs.npy")).unwrap(),
+            &budget,
+        )
+        .unwrap();
+        let want = ward_tensor::npy::read_npy(
+            &std::fs::read(fixture("mlp/expected/probs.npy")).unwrap(),
+            &budget,
+        )
+        .unwrap();
+        for (a, b) in got
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .zip(want.as_slice::<f32>().unwrap())
+        {
+            assert!((a - b).abs() <= 1e-5 + 1e-4 * b.abs(), "{extra:?}");
+        }
     }
 }
 

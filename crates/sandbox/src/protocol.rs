@@ -50,6 +50,9 @@ pub struct LoadRequest {
     pub kind: ModelKind,
     pub policy_toml: String,
     pub limits: WorkerLimits,
+    /// Rewrite the graph at load (inline calls, fold constants, fuse
+    /// layers); `false` runs it exactly as loaded.
+    pub optimize: bool,
 }
 
 /// The model's signature as the worker sees it.
@@ -242,6 +245,7 @@ impl Enc {
         self.u64(req.limits.timeout_ms);
         self.u64(req.limits.max_loop_iterations);
         self.u32(req.limits.threads);
+        self.u8(u8::from(req.optimize));
     }
 
     fn named_tensors(&mut self, v: &[(String, Tensor)]) -> Result<()> {
@@ -512,11 +516,21 @@ fn decode_load(d: &mut Dec<'_>) -> Result<LoadRequest> {
         max_loop_iterations: d.u64("loop limit")?,
         threads: d.u32("threads")?,
     };
+    let optimize = match d.u8("optimize flag")? {
+        0 => false,
+        1 => true,
+        b => {
+            return Err(Error::invalid_argument(format!(
+                "protocol: optimize flag {b} is not 0 or 1"
+            )));
+        }
+    };
     Ok(LoadRequest {
         files,
         kind,
         policy_toml,
         limits,
+        optimize,
     })
 }
 
@@ -774,6 +788,7 @@ mod tests {
                 max_loop_iterations: 10,
                 threads: 2,
             },
+            optimize: true,
         }));
         roundtrip(Message::Load(LoadRequest {
             files: vec![],
@@ -788,6 +803,7 @@ mod tests {
                 max_loop_iterations: 0,
                 threads: 0,
             },
+            optimize: false,
         }));
     }
 

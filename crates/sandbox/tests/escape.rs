@@ -53,6 +53,7 @@ fn load_req() -> LoadRequest {
             max_loop_iterations: 1000,
             threads: 1,
         },
+        optimize: true,
     }
 }
 

@@ -60,6 +60,8 @@ pub struct ModelConfig {
     pub threads: u32,
     pub max_loop_iterations: u64,
     pub max_model_bytes: u64,
+    /// Rewrite the graph at load (inlining, folding, fusion).
+    pub optimize: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +141,7 @@ impl ModelConfig {
             threads: 1,
             max_loop_iterations: 1_000_000,
             max_model_bytes: 4 << 30,
+            optimize: true,
         }
     }
 }
@@ -230,6 +233,7 @@ struct RawModel {
     threads: Option<u32>,
     max_loop_iterations: Option<u64>,
     max_model_bytes: Option<Spanned<String>>,
+    optimize: Option<bool>,
 }
 
 struct Ctx<'a> {
@@ -450,6 +454,7 @@ impl Config {
             model.threads = m.threads.unwrap_or(model.threads).min(256);
             model.max_loop_iterations = m.max_loop_iterations.unwrap_or(model.max_loop_iterations);
             model.max_model_bytes = ctx.bytes(&m.max_model_bytes, model.max_model_bytes)?;
+            model.optimize = m.optimize.unwrap_or(model.optimize);
             models.push(model);
         }
 
@@ -630,6 +635,18 @@ mod tests {
         assert!(!c.identities[1].may("other", Verb::Predict));
         assert!(c.identities[1].may_version("mlp", 2, Verb::Predict));
         assert!(!c.identities[1].may_version("mlp", 3, Verb::Predict));
+        assert!(c.models[0].optimize);
+    }
+
+    #[test]
+    fn the_optimizer_can_be_turned_off_per_model() {
+        let c = parse(
+            "[[model]]\nname = \"a\"\nbase_path = \"/m\"\noptimize = false\n\n[[model]]\nname = \"b\"\nbase_path = \"/n\"\n",
+        )
+        .unwrap();
+        assert!(!c.models[0].optimize);
+        assert!(c.models[1].optimize);
+        assert!(parse("[[model]]\nname = \"a\"\nbase_path = \"/m\"\noptimize = 1\n").is_err());
     }
 
     #[test]

@@ -474,6 +474,7 @@ impl ServedModel {
                 max_loop_iterations: c.max_loop_iterations,
                 threads: c.threads,
             },
+            optimize: c.optimize,
         };
         let mut spawn = spawn.clone();
         spawn.sandbox.memory_bytes = c.memory_bytes;
