@@ -221,19 +221,25 @@ impl Executable {
 
     /// The graph a request runs on: the optimized one unless it feeds a
     /// node that is not a `Placeholder`.
-    fn graph_for(&self, feeds: &[ValueRef]) -> &CompiledGraph {
-        match &self.original {
-            Some(original)
-                if feeds.iter().any(|v| {
-                    original
-                        .graph
-                        .node(v.node)
-                        .map_or(true, |n| n.op != "Placeholder")
-                }) =>
-            {
-                original
-            }
-            _ => &self.main,
+    fn graph_for(&self, feeds: &[ValueRef], fetches: &[ValueRef]) -> &CompiledGraph {
+        let Some(original) = &self.original else {
+            return &self.main;
+        };
+        fn op_of<'g>(g: &'g CompiledGraph, v: &ValueRef) -> Option<&'g str> {
+            g.graph.node(v.node).ok().map(|n| n.op.as_str())
+        }
+        // A feed past a rewrite would be skipped by the fused op, and a
+        // rewritten node (a fused BatchNorm) lost its outputs after the first.
+        let fed_past = feeds
+            .iter()
+            .any(|v| op_of(original, v).is_none_or(|op| op != "Placeholder"));
+        let fetched_lost = fetches
+            .iter()
+            .any(|v| v.output > 0 && op_of(original, v) != op_of(&self.main, v));
+        if fed_past || fetched_lost {
+            original
+        } else {
+            &self.main
         }
     }
 
@@ -244,7 +250,7 @@ impl Executable {
     /// Plans a run and estimates its peak memory without running it.
     pub fn estimate(&self, request: &RunRequest) -> Result<Estimate> {
         let feeds: Vec<ValueRef> = request.feeds.iter().map(|(v, _)| *v).collect();
-        let compiled = self.graph_for(&feeds);
+        let compiled = self.graph_for(&feeds, &request.fetches);
         let plan = compiled.plan(&feeds, &request.fetches, &request.targets)?;
         Self::estimate_plan(compiled, &plan, request, None)
     }
@@ -272,7 +278,7 @@ impl Executable {
     /// known peak memory cannot fit the budget, then executes.
     pub fn run(&self, budget: &Budget, request: RunRequest) -> Result<Vec<Tensor>> {
         let feeds: Vec<ValueRef> = request.feeds.iter().map(|(v, _)| *v).collect();
-        let compiled = self.graph_for(&feeds);
+        let compiled = self.graph_for(&feeds, &request.fetches);
         for v in &feeds {
             let node = compiled.graph.node(v.node)?;
             let count = compiled.output_counts.get(v.node).copied().unwrap_or(0);

@@ -568,8 +568,19 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
         chain.last = next;
         chain.members.push(next);
     };
+    // An inference FusedBatchNorm: its scale into the filter, its shift as
+    // the bias.
+    if rank == 4
+        && let Some(next) = readers.sole(chain.last)
+        && let Some((scale, shift)) = batch_norm_constants(graph, next, chain.last, channels)
+    {
+        chain.scale = Some(scale);
+        chain.bias = Some(shift);
+        step(&mut chain, next);
+    }
     // Scale (into a convolution's filter).
     if rank == 4
+        && chain.scale.is_none()
         && let Some(next) = readers.sole(chain.last)
         && let Ok(n) = graph.node(next)
         && n.op == "Mul"
@@ -581,7 +592,8 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
         step(&mut chain, next);
     }
     // Bias.
-    if let Some(next) = readers.sole(chain.last)
+    if chain.bias.is_none()
+        && let Some(next) = readers.sole(chain.last)
         && let Ok(n) = graph.node(next)
         && is_f32(n)
     {
@@ -618,6 +630,69 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
         step(&mut chain, next);
     }
     (chain.members.len() > 1).then_some(chain)
+}
+
+/// The per-channel scale `γ / sqrt(σ² + ε)` and shift `β - μ·scale` of
+/// `FusedBatchNorm{,V2,V3}` node `bn` when it is an inference batch norm
+/// (`is_training` false, NHWC, f32) of `from`'s output with constant
+/// `[C]` parameters, and nothing reads its other outputs.
+fn batch_norm_constants(
+    graph: &Graph,
+    bn: NodeId,
+    from: NodeId,
+    channels: usize,
+) -> Option<(Vec<f32>, Vec<f32>)> {
+    let node = graph.node(bn).ok()?;
+    if !matches!(
+        node.op.as_str(),
+        "FusedBatchNorm" | "FusedBatchNormV2" | "FusedBatchNormV3"
+    ) || !is_f32(node)
+        || !matches!(node.attrs.get("is_training"), Some(Attr::Bool(false)))
+        || matches!(node.attrs.get("data_format"), Some(a) if !matches!(a, Attr::Str(s) if s == b"NHWC"))
+        || matches!(node.attrs.get("U"), Some(a) if !matches!(a, Attr::Type(TypeAttr::Data(DType::F32))))
+    {
+        return None;
+    }
+    // Batch mean and variance (outputs 1..) would be lost in the rewrite.
+    let other_outputs_read = graph
+        .nodes()
+        .iter()
+        .any(|n| n.inputs.iter().any(|v| v.node == bn && v.output != 0));
+    let epsilon = match node.attrs.get("epsilon") {
+        Some(Attr::Float(e)) => *e,
+        None => 1e-4,
+        Some(_) => return None,
+    };
+    let [x, gamma, beta, mean, variance] = node.inputs.as_slice() else {
+        return None;
+    };
+    if x.node != from || x.output != 0 || other_outputs_read {
+        return None;
+    }
+    let vector = |v: &ValueRef| -> Option<Vec<f32>> {
+        let t = const_value(graph.node(v.node).ok()?)?;
+        (v.output == 0 && t.dims() == [channels])
+            .then(|| t.as_slice::<f32>().ok().map(<[f32]>::to_vec))
+            .flatten()
+    };
+    let (gamma, beta, mean, variance) = (
+        vector(gamma)?,
+        vector(beta)?,
+        vector(mean)?,
+        vector(variance)?,
+    );
+    let scale: Vec<f32> = gamma
+        .iter()
+        .zip(&variance)
+        .map(|(&g, &v)| (v + epsilon).sqrt().recip() * g)
+        .collect();
+    let shift = beta
+        .iter()
+        .zip(&mean)
+        .zip(&scale)
+        .map(|((&b, &m), &s)| b - m * s)
+        .collect();
+    Some((scale, shift))
 }
 
 /// Rewrites every chain found into one `_FusedConv2D`,

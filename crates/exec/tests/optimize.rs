@@ -480,3 +480,79 @@ fn calls_are_inlined_and_their_constants_fold() {
         &run(&plain, vec![("x", x)], "call"),
     );
 }
+
+/// x → conv → FusedBatchNorm{,V2,V3} (inference) → activation.
+fn fused_bn_chain(conv_op: &str, bn_op: &str) -> Graph {
+    let mut g = Graph::new();
+    let x = placeholder(&mut g, "x", &[1, 9, 9, 6]);
+    let (filter, channels) = if conv_op == "Conv2D" {
+        (vec![3, 3, 6, 10], 10)
+    } else {
+        (vec![3, 3, 6, 2], 12)
+    };
+    let w = constant(&mut g, "w", values(&filter, 1));
+    let conv = op(&mut g, "conv", conv_op, &[x, w]);
+    let node = g.node_mut(conv).unwrap();
+    node.attrs
+        .insert("strides".into(), Attr::IntList(vec![1, 1, 1, 1]));
+    node.attrs
+        .insert("padding".into(), Attr::Str(b"SAME".to_vec()));
+    let gamma = constant(&mut g, "gamma", values(&[channels], 3));
+    let beta = constant(&mut g, "beta", values(&[channels], 5));
+    let mean = constant(&mut g, "mean", values(&[channels], 4));
+    let var = {
+        let v = values(&[channels], 2);
+        let positive: Vec<f32> = v
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .map(|x| x.abs() + 0.1)
+            .collect();
+        constant(
+            &mut g,
+            "var",
+            Tensor::from_vec(Shape::vector(channels), positive, None).unwrap(),
+        )
+    };
+    let bn = op(&mut g, "bn", bn_op, &[conv, gamma, beta, mean, var]);
+    let node = g.node_mut(bn).unwrap();
+    node.attrs.insert("is_training".into(), Attr::Bool(false));
+    node.attrs.insert("epsilon".into(), Attr::Float(0.001));
+    if bn_op != "FusedBatchNorm" {
+        node.attrs
+            .insert("U".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+    }
+    let act = op(&mut g, "act", "Relu", &[bn]);
+    let _out = op(&mut g, "out", "Identity", &[act]);
+    g
+}
+
+#[test]
+fn inference_fused_batch_norms_fold_into_the_convolution() {
+    for conv in ["Conv2D", "DepthwiseConv2dNative"] {
+        for bn in ["FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"] {
+            let g = fused_bn_chain(conv, bn);
+            let plain = compile(model(g.clone()), false);
+            let fast = compile(model(g), true);
+            assert_eq!(fast.optimize_stats().fused_layers, 1, "{conv} {bn}");
+            let x = values(&[1, 9, 9, 6], 9);
+            let want = run(&plain, vec![("x", x.clone())], "out");
+            let got = run(&fast, vec![("x", x.clone())], "out");
+            assert_close(&got, &want);
+            // The batch norm's other outputs are still there when fetched.
+            let want = run(&plain, vec![("x", x.clone())], "bn:2");
+            let got = run(&fast, vec![("x", x)], "bn:2");
+            assert_close(&got, &want);
+        }
+    }
+    // A batch norm whose mean output is read elsewhere stays as it is.
+    let mut g = fused_bn_chain("Conv2D", "FusedBatchNormV3");
+    let bn = g.resolve_tensor("bn").unwrap().node;
+    let mut reader = Node::new("mean_out", "Identity");
+    reader.inputs = vec![ValueRef::new(bn, 1)];
+    reader
+        .attrs
+        .insert("T".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+    g.add(reader).unwrap();
+    assert_eq!(compile(model(g), true).optimize_stats().fused_layers, 0);
+}
