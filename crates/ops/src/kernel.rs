@@ -59,9 +59,14 @@ pub struct EvalCtx<'a> {
 }
 
 impl EvalCtx<'_> {
-    /// Intra-op threads available to this kernel.
+    /// Intra-op threads available to this kernel: 1 inside a share of
+    /// work already split, or a run too small to gain from splitting.
     pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        if crate::kernels::gemm::is_sequential() {
+            1
+        } else {
+            self.pool.current_num_threads()
+        }
     }
 }
 

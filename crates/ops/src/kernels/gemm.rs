@@ -49,6 +49,11 @@ thread_local! {
     static SEQUENTIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Whether this thread is inside [`sequential`].
+pub fn is_sequential() -> bool {
+    SEQUENTIAL.get()
+}
+
 /// Runs `f` with every product it computes on this thread unsplit.
 pub fn sequential<R>(f: impl FnOnce() -> R) -> R {
     let before = SEQUENTIAL.replace(true);
@@ -336,6 +341,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn sequential_sections_nest_and_end() {
+        assert!(!is_sequential());
+        let inner = sequential(|| (is_sequential(), sequential(is_sequential)));
+        assert_eq!(inner, (true, true));
+        assert!(!is_sequential());
     }
 
     #[test]
