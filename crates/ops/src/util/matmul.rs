@@ -35,72 +35,39 @@ pub trait MatMulElement: Element {
     }
 }
 
-impl MatMulElement for f32 {
-    fn matmul(
-        pool: &ThreadPool,
-        _: &Budget,
-        shape: GemmShape,
-        a: &[Self],
-        b: &[Self],
-        c: &mut [Self],
-    ) -> Result<()> {
-        gemm(pool, shape, a, b, c, 0.0, 1.0)
-    }
-    fn matmul_into<'a>(
-        pool: &ThreadPool,
-        _: &Budget,
-        shape: GemmShape,
-        a: &[Self],
-        b: &[Self],
-        c: Uninit<'a, Self>,
-    ) -> Result<Written<'a, Self>> {
-        gemm_into(pool, shape, a, b, c, 0.0, 1.0)
-    }
+/// The types the SIMD GEMM computes natively, with their 0 and 1.
+macro_rules! gemm_matmul {
+    ($($t:ty: $zero:expr, $one:expr);* $(;)?) => {$(
+        impl MatMulElement for $t {
+            fn matmul(
+                pool: &ThreadPool,
+                _: &Budget,
+                shape: GemmShape,
+                a: &[Self],
+                b: &[Self],
+                c: &mut [Self],
+            ) -> Result<()> {
+                gemm(pool, shape, a, b, c, $zero, $one)
+            }
+            fn matmul_into<'a>(
+                pool: &ThreadPool,
+                _: &Budget,
+                shape: GemmShape,
+                a: &[Self],
+                b: &[Self],
+                c: Uninit<'a, Self>,
+            ) -> Result<Written<'a, Self>> {
+                gemm_into(pool, shape, a, b, c, $zero, $one)
+            }
+        }
+    )*};
 }
-impl MatMulElement for f64 {
-    fn matmul(
-        pool: &ThreadPool,
-        _: &Budget,
-        shape: GemmShape,
-        a: &[Self],
-        b: &[Self],
-        c: &mut [Self],
-    ) -> Result<()> {
-        gemm(pool, shape, a, b, c, 0.0, 1.0)
-    }
-    fn matmul_into<'a>(
-        pool: &ThreadPool,
-        _: &Budget,
-        shape: GemmShape,
-        a: &[Self],
-        b: &[Self],
-        c: Uninit<'a, Self>,
-    ) -> Result<Written<'a, Self>> {
-        gemm_into(pool, shape, a, b, c, 0.0, 1.0)
-    }
+gemm_matmul! {
+    f32: 0.0, 1.0;
+    f64: 0.0, 1.0;
+    f16: f16::ZERO, f16::ONE;
 }
-impl MatMulElement for f16 {
-    fn matmul(
-        pool: &ThreadPool,
-        _: &Budget,
-        shape: GemmShape,
-        a: &[Self],
-        b: &[Self],
-        c: &mut [Self],
-    ) -> Result<()> {
-        gemm(pool, shape, a, b, c, f16::ZERO, f16::ONE)
-    }
-    fn matmul_into<'a>(
-        pool: &ThreadPool,
-        _: &Budget,
-        shape: GemmShape,
-        a: &[Self],
-        b: &[Self],
-        c: Uninit<'a, Self>,
-    ) -> Result<Written<'a, Self>> {
-        gemm_into(pool, shape, a, b, c, f16::ZERO, f16::ONE)
-    }
-}
+
 impl MatMulElement for bf16 {
     fn matmul(
         pool: &ThreadPool,
