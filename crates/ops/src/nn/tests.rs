@@ -347,9 +347,18 @@ fn fused_ops_refuse_bad_attributes_and_biases() {
     };
     let x = f32s(&[1, 4, 4, 2]);
     let w = f32s(&[3, 3, 2, 3]);
+    // FusedBatchNorm is _FusedConv2D's alone.
+    for def in [&fused_depthwise_conv2d_native::DEF, &fused_mat_mul::DEF] {
+        let mut node = Node::new("op", def.spec.name);
+        for (k, v) in fused(&["FusedBatchNorm"], 4) {
+            node.attrs.insert(k.to_string(), v);
+        }
+        assert!((def.build)(&node).is_err());
+    }
     // Forms TF has but ward does not run, and forms TF does not have.
     for (ops, n) in [
-        (&["FusedBatchNorm"][..], 4),
+        (&["FusedBatchNorm"][..], 1),
+        (&["FusedBatchNorm", "Tanh"][..], 4),
         (&["BiasAdd", "Tanh"][..], 1),
         (&["Relu"][..], 0),
         (&["BiasAdd", "Relu", "Relu"][..], 1),
@@ -402,4 +411,64 @@ fn fused_ops_refuse_bad_attributes_and_biases() {
         vec![x, w, i32s(&[1, 2, 3])],
     );
     assert_eq!(code(r), ward_tensor::Code::InvalidArgument);
+}
+
+/// `_FusedConv2D` with `FusedBatchNorm`: the convolution, then
+/// `(y - mean) · scale / sqrt(variance + ε) + offset` per channel, then the
+/// activation, as the separate ops compute it; bad parameters are errors.
+#[test]
+fn fused_conv2d_runs_the_batch_norm_form() {
+    use crate::nn::{conv2d, fused_conv2d};
+    let x = f32s(&[1, 5, 5, 3]);
+    let w = f32s(&[3, 3, 3, 4]);
+    let vec4 =
+        |v: [f32; 4]| Tensor::from_vec(Shape::new(vec![4]).unwrap(), v.to_vec(), None).unwrap();
+    let (scale, offset) = (vec4([0.5, -1.0, 2.0, 1.5]), vec4([0.1, 0.2, -0.3, 0.0]));
+    let (mean, variance) = (vec4([1.0, -2.0, 0.5, 0.0]), vec4([0.25, 1.0, 4.0, 0.01]));
+    let eps = 0.001f32;
+    let attrs = conv_attrs(&[1, 1, 1, 1], "SAME", &[]);
+    let conv = run(&conv2d::DEF, &attrs, vec![x.clone(), w.clone()])
+        .unwrap()
+        .remove(0);
+    let mut fused_attrs = attrs.clone();
+    fused_attrs.push(("fused_ops", strs(&["FusedBatchNorm", "Relu"])));
+    fused_attrs.push(("num_args", Attr::Int(4)));
+    fused_attrs.push(("epsilon", Attr::Float(eps)));
+    let params = vec![
+        scale.clone(),
+        offset.clone(),
+        mean.clone(),
+        variance.clone(),
+    ];
+    let mut inputs = vec![x.clone(), w.clone()];
+    inputs.extend(params.iter().cloned());
+    let got = run(&fused_conv2d::DEF, &fused_attrs, inputs)
+        .unwrap()
+        .remove(0);
+    assert_eq!(got.dims(), conv.dims());
+    let p = |t: &Tensor, c: usize| t.as_slice::<f32>().unwrap()[c];
+    for (i, (&y, &g)) in conv
+        .as_slice::<f32>()
+        .unwrap()
+        .iter()
+        .zip(got.as_slice::<f32>().unwrap())
+        .enumerate()
+    {
+        let c = i % 4;
+        let bn = (y - p(&mean, c)) * p(&scale, c) / (p(&variance, c) + eps).sqrt() + p(&offset, c);
+        let want = bn.max(0.0);
+        assert!(
+            (g - want).abs() <= 1e-4 * want.abs().max(1.0),
+            "{i}: {g} vs {want}"
+        );
+    }
+    // A parameter of the wrong length is an error naming its input.
+    for bad in 0..4 {
+        let mut inputs = vec![x.clone(), w.clone()];
+        for (j, t) in params.iter().enumerate() {
+            inputs.push(if j == bad { f32s(&[3]) } else { t.clone() });
+        }
+        let err = run(&fused_conv2d::DEF, &fused_attrs, inputs).unwrap_err();
+        assert_eq!(err.code(), ward_tensor::Code::InvalidArgument, "{err}");
+    }
 }

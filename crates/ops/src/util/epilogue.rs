@@ -193,9 +193,28 @@ pub const fn fused_spec(name: &'static str) -> OpSpec {
 
 const FUSED_TYPES: &[TypeConstraint] = &[type_attr("T", FLOAT)];
 
+/// What a fused op adds to each output channel before its activation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FusedArgs {
+    /// `BiasAdd`: one argument, the bias.
+    Bias,
+    /// `FusedBatchNorm` (inference): scale, offset, mean and variance.
+    BatchNorm { epsilon: f32 },
+}
+
 /// Parses the `fused_ops` attribute of a fused op: `BiasAdd` (which takes
 /// the one argument, `num_args` = 1) followed by an optional activation.
 pub fn parse_fused_ops(node: &Node) -> Result<Activation> {
+    parse_fused(node, false).map(|(_, activation)| activation)
+}
+
+/// [`parse_fused_ops`], also accepting `FusedBatchNorm` (`num_args` = 4)
+/// in place of `BiasAdd`, as `_FusedConv2D` does.
+pub fn parse_fused_ops_or_batch_norm(node: &Node) -> Result<(FusedArgs, Activation)> {
+    parse_fused(node, true)
+}
+
+fn parse_fused(node: &Node, batch_norm: bool) -> Result<(FusedArgs, Activation)> {
     let num_args = usize::try_from(node.attrs.int_or("num_args", 0)?)
         .map_err(|_| Error::invalid_argument("num_args must be non-negative"))?;
     let ops: Vec<String> = match node.attrs.get_attr("fused_ops") {
@@ -214,14 +233,23 @@ pub fn parse_fused_ops(node: &Node) -> Result<Activation> {
     };
     let alpha = f64::from(node.attrs.float_or("leakyrelu_alpha", 0.2)?);
     let mut names = ops.iter().map(|s| s.as_str());
+    let first = if batch_norm {
+        "BiasAdd or FusedBatchNorm"
+    } else {
+        "BiasAdd"
+    };
     let unsupported = |what: String| {
         Error::unimplemented(format!(
-            "fused ops {what} are not supported (supported: BiasAdd followed by Relu, Relu6, Elu or LeakyRelu)"
+            "fused ops {what} are not supported (supported: {first} followed by Relu, Relu6, Elu or LeakyRelu)"
         ))
     };
-    if names.next() != Some("BiasAdd") || num_args != 1 {
-        return Err(unsupported(format!("{ops:?} with {num_args} argument(s)")));
-    }
+    let args = match (names.next(), num_args) {
+        (Some("BiasAdd"), 1) => FusedArgs::Bias,
+        (Some("FusedBatchNorm"), 4) if batch_norm => FusedArgs::BatchNorm {
+            epsilon: node.attrs.float_or("epsilon", 1e-4)?,
+        },
+        _ => return Err(unsupported(format!("{ops:?} with {num_args} argument(s)"))),
+    };
     let activation = match names.next() {
         None => Activation::Identity,
         Some(name) => {
@@ -231,5 +259,5 @@ pub fn parse_fused_ops(node: &Node) -> Result<Activation> {
     if names.next().is_some() {
         return Err(unsupported(format!("{ops:?}")));
     }
-    Ok(activation)
+    Ok((args, activation))
 }
