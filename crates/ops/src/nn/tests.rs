@@ -434,7 +434,7 @@ fn fused_conv2d_runs_the_batch_norm_form() {
     fused_attrs.push(("fused_ops", strs(&["FusedBatchNorm", "Relu"])));
     fused_attrs.push(("num_args", Attr::Int(4)));
     fused_attrs.push(("epsilon", Attr::Float(eps)));
-    let params = vec![
+    let params = [
         scale.clone(),
         offset.clone(),
         mean.clone(),
