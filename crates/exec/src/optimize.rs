@@ -437,16 +437,24 @@ fn fold_pads(graph: &mut Graph) -> usize {
 struct Readers {
     data: Vec<Vec<NodeId>>,
     control: Vec<bool>,
+    /// Whether anything reads an output past the first.
+    later_outputs: Vec<bool>,
 }
 
 impl Readers {
     fn of(graph: &Graph) -> Readers {
         let mut data = vec![Vec::new(); graph.len()];
         let mut control = vec![false; graph.len()];
+        let mut later_outputs = vec![false; graph.len()];
         for (id, node) in graph.nodes().iter().enumerate() {
             for v in &node.inputs {
                 if let Some(r) = data.get_mut(v.node) {
                     r.push(id);
+                }
+                if v.output > 0
+                    && let Some(l) = later_outputs.get_mut(v.node)
+                {
+                    *l = true;
                 }
             }
             for &c in &node.control_inputs {
@@ -455,7 +463,11 @@ impl Readers {
                 }
             }
         }
-        Readers { data, control }
+        Readers {
+            data,
+            control,
+            later_outputs,
+        }
     }
 
     /// The one node reading `id`'s value, if exactly one does (once).
@@ -572,6 +584,7 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
     // the bias.
     if rank == 4
         && let Some(next) = readers.sole(chain.last)
+        && readers.later_outputs.get(next) == Some(&false)
         && let Some((scale, shift)) = batch_norm_constants(graph, next, chain.last, channels)
     {
         chain.scale = Some(scale);
@@ -635,7 +648,8 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
 /// The per-channel scale `γ / sqrt(σ² + ε)` and shift `β - μ·scale` of
 /// `FusedBatchNorm{,V2,V3}` node `bn` when it is an inference batch norm
 /// (`is_training` false, NHWC, f32) of `from`'s output with constant
-/// `[C]` parameters, and nothing reads its other outputs.
+/// `[C]` parameters (the caller checks that nothing reads its other
+/// outputs).
 fn batch_norm_constants(
     graph: &Graph,
     bn: NodeId,
@@ -653,11 +667,6 @@ fn batch_norm_constants(
     {
         return None;
     }
-    // Batch mean and variance (outputs 1..) would be lost in the rewrite.
-    let other_outputs_read = graph
-        .nodes()
-        .iter()
-        .any(|n| n.inputs.iter().any(|v| v.node == bn && v.output != 0));
     let epsilon = match node.attrs.get("epsilon") {
         Some(Attr::Float(e)) => *e,
         None => 1e-4,
@@ -666,7 +675,7 @@ fn batch_norm_constants(
     let [x, gamma, beta, mean, variance] = node.inputs.as_slice() else {
         return None;
     };
-    if x.node != from || x.output != 0 || other_outputs_read {
+    if x.node != from || x.output != 0 {
         return None;
     }
     let vector = |v: &ValueRef| -> Option<Vec<f32>> {

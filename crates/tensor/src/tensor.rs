@@ -106,9 +106,6 @@ pub trait Element:
     /// The slice's own bytes when they already are its little-endian
     /// encoding, so large tensors cross process boundaries as one copy.
     fn le_bytes_of(values: &[Self]) -> Option<&[u8]>;
-    /// Fills `dst` from little-endian bytes in one copy where the in-memory
-    /// layout is the encoding; `false` when it is not (or lengths differ).
-    fn fill_from_le(dst: &mut [Self], bytes: &[u8]) -> bool;
 }
 
 macro_rules! element {
@@ -144,14 +141,6 @@ macro_rules! element {
             }
             fn le_bytes_of(values: &[Self]) -> Option<&[u8]> {
                 cfg!(target_endian = "little").then(|| bytemuck::cast_slice(values))
-            }
-            fn fill_from_le(dst: &mut [Self], bytes: &[u8]) -> bool {
-                let dst: &mut [u8] = bytemuck::cast_slice_mut(dst);
-                if !cfg!(target_endian = "little") || dst.len() != bytes.len() {
-                    return false;
-                }
-                dst.copy_from_slice(bytes);
-                true
             }
         }
     };
@@ -205,9 +194,6 @@ impl Element for bool {
     fn le_bytes_of(_: &[Self]) -> Option<&[u8]> {
         // Not every byte is a valid bool, so bools are encoded one by one.
         None
-    }
-    fn fill_from_le(_: &mut [Self], _: &[u8]) -> bool {
-        false
     }
 }
 
@@ -459,8 +445,9 @@ impl Tensor {
     }
 
     /// A charged tensor whose little-endian bytes (C order) are written by
-    /// `fill`, straight into the tensor's memory where the layout allows
-    /// (e.g. a read from a file), else through one scratch buffer.
+    /// `fill` (given exactly shape × dtype bytes), straight into the tensor's
+    /// memory where the layout allows (e.g. a read from a file), else
+    /// through one scratch buffer.
     pub fn from_le_fill(
         budget: &Budget,
         dtype: DType,
@@ -530,6 +517,16 @@ impl Tensor {
                 bytes.len()
             )));
         }
+        // Numbers on a little-endian machine: one copy into the tensor.
+        if dtype != DType::Bool && cfg!(target_endian = "little") {
+            return Tensor::from_le_fill(budget, dtype, shape, what, |out| {
+                if out.len() != bytes.len() {
+                    return Err(Error::internal("element size differs from the dtype's"));
+                }
+                out.copy_from_slice(bytes);
+                Ok(())
+            });
+        }
         fn decode<T: Element>(
             budget: &Budget,
             len: usize,
@@ -537,11 +534,6 @@ impl Tensor {
             what: &str,
         ) -> Result<(Storage, Lease)> {
             let (mut vec, lease) = budget.alloc_empty::<T>(len, what)?;
-            vec.resize(len, T::default());
-            if T::fill_from_le(&mut vec, bytes) {
-                return Ok((T::wrap(vec), lease));
-            }
-            vec.clear();
             for chunk in bytes.chunks_exact(std::mem::size_of::<T>().max(1)) {
                 let value = T::read_le(chunk)
                     .ok_or_else(|| Error::internal("element decode with a wrong chunk size"))?;
