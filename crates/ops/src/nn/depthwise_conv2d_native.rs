@@ -12,6 +12,7 @@
 // Arithmetic here is on float element values, never on sizes.
 #![allow(clippy::arithmetic_side_effects)]
 
+use crate::kernels::depthwise;
 use crate::prelude::*;
 use crate::util::epilogue::{Activation, Epilogue};
 use crate::util::float::{Float, Wide};
@@ -305,9 +306,37 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
         // Pixels whose every column tap is inside the image, computed
         // TILE at a time so each filter vector loaded serves TILE pixels.
         let interior = interior_columns(g, s);
+        let span = interior.start.saturating_mul(out_c)..interior.end.saturating_mul(out_c);
+        let done = g.mult == 1
+            && dst.get_mut(span).is_some_and(|span| {
+                let first_col = interior.start.saturating_mul(s).saturating_sub(g.pad_l);
+                let input_row = |kh: usize| {
+                    let (start, _) = pixel_at(interior.start, kh, 0);
+                    let start = start.saturating_sub(first_col.saturating_mul(g.in_c));
+                    xs.get(start..start.saturating_add(g.in_w.saturating_mul(g.in_c)))
+                };
+                let filter_row = |kh: usize| {
+                    let start = kh.saturating_mul(g.k_w).saturating_mul(out_c);
+                    fs.get(start..start.saturating_add(g.k_w.saturating_mul(out_c)))
+                };
+                interior_f32(
+                    &rows, first_col, s, g.k_w, out_c, input_row, filter_row, epilogue, span,
+                )
+            });
         let mut ox = 0usize;
         let mut rest: &mut [T] = dst;
         while ox < g.out_w {
+            if done && ox == interior.start {
+                let width = interior.len();
+                let Some((_, tail)) =
+                    std::mem::take(&mut rest).split_at_mut_checked(out_c.saturating_mul(width))
+                else {
+                    return;
+                };
+                rest = tail;
+                ox = interior.end;
+                continue;
+            }
             let tiled =
                 g.mult == 1 && interior.contains(&ox) && interior.end.saturating_sub(ox) >= TILE;
             let width = if tiled { TILE } else { 1 };
@@ -332,6 +361,72 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
             ox = ox.saturating_add(width);
         }
     }
+}
+
+/// Filter rows the AVX-512 interior kernel takes (taller filters use the
+/// generic loop).
+const MAX_FAST_ROWS: usize = 8;
+
+/// An output row's interior pixels by the f32 AVX-512 kernel. False when
+/// it does not apply (another type or activation, no AVX-512, a tall
+/// filter) and `span` is untouched.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn interior_f32<'a, T: Float>(
+    rows: &std::ops::Range<usize>,
+    first_col: usize,
+    stride: usize,
+    k_w: usize,
+    channels: usize,
+    input_row: impl Fn(usize) -> Option<&'a [T]>,
+    filter_row: impl Fn(usize) -> Option<&'a [T]>,
+    epilogue: &Epilogue<'_, T>,
+    span: &mut [T],
+) -> bool {
+    let Some((lo, hi)) = epilogue.activation.clamp() else {
+        return false;
+    };
+    let bias = match epilogue.bias {
+        Some(b) => match T::as_f32(b) {
+            Some(b) => Some(b),
+            None => return false,
+        },
+        None => None,
+    };
+    let Some(out) = T::as_f32_mut(span) else {
+        return false;
+    };
+    if rows.len() > MAX_FAST_ROWS || !depthwise::available() {
+        return false;
+    }
+    let mut taps = [depthwise::TapRow {
+        input: &[],
+        filter: &[],
+    }; MAX_FAST_ROWS];
+    for (slot, kh) in taps.iter_mut().zip(rows.clone()) {
+        let row = input_row(kh).and_then(T::as_f32);
+        let filter = filter_row(kh).and_then(T::as_f32);
+        let (Some(input), Some(filter)) = (row, filter) else {
+            return false;
+        };
+        *slot = depthwise::TapRow { input, filter };
+    }
+    let Some(taps) = taps.get(..rows.len()) else {
+        return false;
+    };
+    depthwise::interior(
+        &depthwise::Interior {
+            rows: taps,
+            channels,
+            k_w,
+            stride,
+            first_col,
+            bias,
+            lo,
+            hi,
+        },
+        out,
+    )
 }
 
 /// Output pixels computed together by [`tile_mult1`].

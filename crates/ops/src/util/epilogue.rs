@@ -60,6 +60,16 @@ impl Activation {
         }
     }
 
+    /// The activation as `min(hi, max(lo, v))`, when it is one.
+    pub fn clamp(self) -> Option<(f32, f32)> {
+        match self {
+            Activation::Identity => Some((f32::NEG_INFINITY, f32::INFINITY)),
+            Activation::Relu => Some((0.0, f32::INFINITY)),
+            Activation::Relu6 => Some((0.0, 6.0)),
+            Activation::Elu | Activation::LeakyRelu(_) => None,
+        }
+    }
+
     /// The activation named by a fused op's `fused_ops` entry.
     pub fn from_name(name: &str, leakyrelu_alpha: f64) -> Option<Activation> {
         Some(match name {

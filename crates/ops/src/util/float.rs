@@ -191,6 +191,13 @@ pub trait Float: Element {
     fn wide_max(a: Self::Wide, b: Self::Wide) -> Self::Wide {
         if a.is_nan() || b > a { b } else { a }
     }
+    /// The values as f32 when they are, for kernels written for f32 only.
+    fn as_f32(_values: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    fn as_f32_mut(_values: &mut [Self]) -> Option<&mut [f32]> {
+        None
+    }
 }
 
 impl Float for f32 {
@@ -201,6 +208,12 @@ impl Float for f32 {
     }
     fn narrow(v: f32) -> Self {
         v
+    }
+    fn as_f32(values: &[f32]) -> Option<&[f32]> {
+        Some(values)
+    }
+    fn as_f32_mut(values: &mut [f32]) -> Option<&mut [f32]> {
+        Some(values)
     }
 }
 impl Float for f64 {
