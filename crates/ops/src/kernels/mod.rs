@@ -7,4 +7,5 @@
 pub mod depthwise;
 pub mod fpenv;
 pub mod gemm;
+pub mod sgemm;
 pub mod uninit;

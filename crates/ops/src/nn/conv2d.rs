@@ -10,9 +10,9 @@
 //! filter with stride 1 and no padding is a single GEMM on the input.
 
 use crate::kernels::gemm::GemmShape;
-use crate::kernels::uninit::{OutputVec, Uninit, block_writer};
+use crate::kernels::uninit::{OutputVec, Uninit, Written, block_writer};
 use crate::prelude::*;
-use crate::util::matmul::MatMulElement;
+use crate::util::matmul::{FusedProduct, MatMulElement};
 use crate::util::window::{
     Padding, dims_of_rank, output_dim, output_dim_partial, padding, positive4, require_nhwc,
     shifted,
@@ -47,7 +47,61 @@ fn build(node: &Node) -> Result<Box<dyn Kernel>> {
 
 /// What a fused convolution does to each finished block of output rows
 /// (whole pixels, `out_depth` values each) while it is still in cache.
-pub(crate) type Finish<'a, T> = Option<&'a (dyn Fn(&mut [T]) + Sync)>;
+#[derive(Clone, Copy)]
+pub(crate) struct Finish<'a, T> {
+    /// Applies the epilogue in place.
+    pub apply: &'a (dyn Fn(&mut [T]) + Sync),
+    /// The same epilogue as a bias and clamp bounds, when its activation
+    /// is a clamp: the fused f32 kernel applies it before storing.
+    pub bias: Option<&'a [T]>,
+    pub clamp: Option<(f32, f32)>,
+}
+
+/// A bias and clamp bounds `(lo, hi)` the fused product applies.
+type FusedEpilogue<'a, T> = (Option<&'a [T]>, (f32, f32));
+
+/// The bias and clamp the fused f32 product applies in place of `finish`
+/// (none needed: an unbounded clamp), or None when it cannot.
+fn fused_epilogue<'a, T: MatMulElement>(
+    finish: Option<Finish<'a, T>>,
+) -> Option<FusedEpilogue<'a, T>> {
+    if !T::has_fused_product() {
+        return None;
+    }
+    match finish {
+        None => Some((None, (f32::NEG_INFINITY, f32::INFINITY))),
+        Some(f) => f.clamp.map(|clamp| (f.bias, clamp)),
+    }
+}
+
+/// `a · b` with the fused epilogue into `c`, or `c` back untouched.
+#[allow(clippy::too_many_arguments)]
+fn fused_product<'a, T: MatMulElement>(
+    pool: &rayon::ThreadPool,
+    fused: Option<FusedEpilogue<'_, T>>,
+    (m, n, k): (usize, usize, usize),
+    a: &[T],
+    b: &[T],
+    c: Uninit<'a, T>,
+) -> std::result::Result<Result<Written<'a, T>>, Uninit<'a, T>> {
+    let Some((bias, (lo, hi))) = fused else {
+        return Err(c);
+    };
+    T::fused_product_into(
+        pool,
+        &FusedProduct {
+            m,
+            n,
+            k,
+            a,
+            b,
+            bias,
+            lo,
+            hi,
+        },
+        c,
+    )
+}
 
 /// Output elements per pointwise GEMM when an epilogue follows, so the
 /// block is still in L2 when the epilogue runs.
@@ -201,7 +255,7 @@ impl Conv2D {
         ctx: &EvalCtx<'_>,
         x: &Tensor,
         f: &Tensor,
-        finish: Finish<'_, T>,
+        finish: Option<Finish<'_, T>>,
     ) -> Result<Tensor> {
         let g = self.geometry(x.dims(), f.dims())?;
         self.run::<T>(ctx, &g, x, f, finish)
@@ -215,7 +269,7 @@ impl Conv2D {
         g: &Geometry,
         x: &Tensor,
         f: &Tensor,
-        finish: Finish<'_, T>,
+        finish: Option<Finish<'_, T>>,
     ) -> Result<Tensor> {
         let overflow = || Error::overflow("Conv2D size");
         let out_shape = Shape::new(vec![g.batch, g.out_h, g.out_w, g.out_c])?;
@@ -253,10 +307,22 @@ impl Conv2D {
             && g.pad_l == 0
             && g.out_h == g.in_h
             && g.out_w == g.in_w;
+        let fused = fused_epilogue(finish);
         if pointwise {
             // Every output block is written whole by the GEMM: no zero-fill.
             let (out, lease) = ctx.budget.alloc_empty::<T>(len, "Conv2D output")?;
             let out = OutputVec::new(out, len)?;
+            if fused.is_some() {
+                // One product over all pixels: the kernel splits its tiles
+                // over the pool and applies the epilogue itself.
+                let out = out.init_blocks(len, |_, c| {
+                    match fused_product(ctx.pool, fused, (pixels, g.out_c, k), xs, fs, c) {
+                        Ok(written) => written,
+                        Err(_) => Err(Error::internal("the fused product refused its output")),
+                    }
+                })?;
+                return Tensor::from_vec(out_shape, out, Some(lease));
+            }
             let Some(finish) = finish else {
                 let out = out.init_blocks(len, |_, c| {
                     T::matmul_into(ctx.pool, ctx.budget, gemm_shape(pixels, g.out_c), xs, fs, c)
@@ -283,7 +349,7 @@ impl Conv2D {
                     .ok_or_else(overflow)?;
                 let mut written =
                     T::matmul_into(ctx.pool, ctx.budget, gemm_shape(m, g.out_c), a, fs, c)?;
-                finish(written.values());
+                (finish.apply)(written.values());
                 Ok(written)
             });
             let out = if threads > 1 && pixels > rows {
@@ -362,7 +428,7 @@ impl Conv2D {
                         .checked_mul(g.out_c)
                         .and_then(|v| v.checked_add(start))
                         .ok_or_else(overflow)?;
-                    finish(out.get_mut(start..end).ok_or_else(overflow)?);
+                    (finish.apply)(out.get_mut(start..end).ok_or_else(overflow)?);
                 }
                 row0 = row0.saturating_add(rows);
             }
@@ -379,7 +445,7 @@ impl Conv2D {
         g: &Geometry,
         xs: &[T],
         fs: &[T],
-        finish: Finish<'_, T>,
+        finish: Option<Finish<'_, T>>,
         (pixels, k): (usize, usize),
         out_shape: Shape,
     ) -> Result<Tensor> {
@@ -389,19 +455,25 @@ impl Conv2D {
             .checked_div(k.max(1))
             .unwrap_or(1)
             .clamp(1, pixels.max(1));
+        let (out, lease) = ctx.budget.alloc_empty::<T>(len, "Conv2D output")?;
+        let out = OutputVec::new(out, len)?;
+        let fused = fused_epilogue(finish);
         let scratch_len = block_rows.checked_mul(k).ok_or_else(overflow)?;
         let (mut patches, _patch_lease) =
             ctx.budget
                 .alloc_vec::<T>(scratch_len, T::default(), "Conv2D patches")?;
-        let (out, lease) = ctx.budget.alloc_empty::<T>(len, "Conv2D output")?;
         let out_block = block_rows.checked_mul(g.out_c).ok_or_else(overflow)?;
-        let out = OutputVec::new(out, len)?.init_blocks(out_block, |i, c| {
+        let out = out.init_blocks(out_block, |i, c| {
             ctx.budget.check()?;
             let rows = c.len().checked_div(g.out_c).unwrap_or(0);
             let row0 = i.checked_mul(block_rows).ok_or_else(overflow)?;
             let used = rows.checked_mul(k).ok_or_else(overflow)?;
             let block = patches.get_mut(..used).ok_or_else(overflow)?;
             self.gather(ctx, g, xs, block, row0, 0, k);
+            let c = match fused_product(ctx.pool, fused, (rows, g.out_c, k), block, fs, c) {
+                Ok(written) => return written,
+                Err(c) => c,
+            };
             let shape = GemmShape {
                 m: rows,
                 n: g.out_c,
@@ -411,7 +483,7 @@ impl Conv2D {
             };
             let mut written = T::matmul_into(ctx.pool, ctx.budget, shape, block, fs, c)?;
             if let Some(finish) = finish {
-                finish(written.values());
+                (finish.apply)(written.values());
             }
             Ok(written)
         })?;

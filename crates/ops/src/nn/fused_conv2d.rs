@@ -8,7 +8,7 @@
 //! applied as a filter scaled per output channel and a bias.
 //! <https://github.com/tensorflow/tensorflow/blob/master/tensorflow/core/ops/nn_ops.cc>
 
-use crate::nn::conv2d::Conv2D;
+use crate::nn::conv2d::{Conv2D, Finish};
 use crate::prelude::*;
 use crate::util::epilogue::{
     Activation, Epilogue, FusedArgs, fused_spec, parse_fused_ops_or_batch_norm,
@@ -178,7 +178,12 @@ impl FusedConv2D {
             bias: Some(bias),
             activation: self.activation,
         };
-        let finish = |block: &mut [T]| epilogue.apply(block, bias.len());
-        self.conv.compute::<T>(ctx, x, f, Some(&finish))
+        let apply = |block: &mut [T]| epilogue.apply(block, bias.len());
+        let finish = Finish {
+            apply: &apply,
+            bias: Some(bias),
+            clamp: self.activation.clamp(),
+        };
+        self.conv.compute::<T>(ctx, x, f, Some(finish))
     }
 }

@@ -2,6 +2,7 @@
 //! accumulation for bf16, and a blocked loop for integers.
 
 use crate::kernels::gemm::{GemmShape, gemm, gemm_into};
+use crate::kernels::sgemm;
 use crate::kernels::uninit::{Uninit, Written};
 use rayon::ThreadPool;
 use ward_tensor::{Budget, Element, Error, Result, bf16, f16};
@@ -33,6 +34,37 @@ pub trait MatMulElement: Element {
         Self::matmul(pool, budget, shape, a, b, written.values())?;
         Ok(written)
     }
+
+    /// Whether [`MatMulElement::fused_product_into`] can run (f32 on a
+    /// CPU with AVX-512).
+    fn has_fused_product() -> bool {
+        false
+    }
+
+    /// `a · b` (both untransposed) plus `bias`, clamped, written straight
+    /// into `c` by the fused f32 kernel; `c` is handed back untouched when
+    /// this type has no such kernel.
+    fn fused_product_into<'a>(
+        _pool: &ThreadPool,
+        _product: &FusedProduct<'_, Self>,
+        c: Uninit<'a, Self>,
+    ) -> std::result::Result<Result<Written<'a, Self>>, Uninit<'a, Self>> {
+        Err(c)
+    }
+}
+
+/// A product with its epilogue: `C[m×n] = A[m×k] · B[k×n] + bias`, then
+/// `min(hi, max(lo, ·))`.
+#[derive(Debug, Clone, Copy)]
+pub struct FusedProduct<'a, T> {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a: &'a [T],
+    pub b: &'a [T],
+    pub bias: Option<&'a [T]>,
+    pub lo: f32,
+    pub hi: f32,
 }
 
 /// The types the SIMD GEMM computes natively, with their 0 and 1.
@@ -63,9 +95,54 @@ macro_rules! gemm_matmul {
     )*};
 }
 gemm_matmul! {
-    f32: 0.0, 1.0;
     f64: 0.0, 1.0;
     f16: f16::ZERO, f16::ONE;
+}
+
+impl MatMulElement for f32 {
+    fn matmul(
+        pool: &ThreadPool,
+        _: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+    ) -> Result<()> {
+        gemm(pool, shape, a, b, c, 0.0, 1.0)
+    }
+    fn matmul_into<'a>(
+        pool: &ThreadPool,
+        _: &Budget,
+        shape: GemmShape,
+        a: &[Self],
+        b: &[Self],
+        c: Uninit<'a, Self>,
+    ) -> Result<Written<'a, Self>> {
+        gemm_into(pool, shape, a, b, c, 0.0, 1.0)
+    }
+    fn has_fused_product() -> bool {
+        sgemm::available()
+    }
+    fn fused_product_into<'a>(
+        pool: &ThreadPool,
+        p: &FusedProduct<'_, Self>,
+        c: Uninit<'a, Self>,
+    ) -> std::result::Result<Result<Written<'a, Self>>, Uninit<'a, Self>> {
+        if !sgemm::available() {
+            return Err(c);
+        }
+        let product = sgemm::Product {
+            m: p.m,
+            n: p.n,
+            k: p.k,
+            a: p.a,
+            b: p.b,
+            bias: p.bias,
+            lo: p.lo,
+            hi: p.hi,
+        };
+        Ok(sgemm::product_into(pool, &product, c))
+    }
 }
 
 impl MatMulElement for bf16 {
