@@ -293,10 +293,21 @@ fn gather<T: Element>(
     let len = shape.num_elements()?;
     let (mut out, lease) = ctx.budget.alloc_empty::<T>(len, "Einsum operand")?;
     let mut bad = false;
-    for_each_broadcast(&dims, &[strides], |[i]| match values.get(i) {
-        Some(&v) => out.push(v),
-        None => bad = true,
-    });
+    match (dims.split_last(), strides.split_last()) {
+        // Innermost label contiguous in the source: copy whole runs.
+        (Some((&inner, outer)), Some((1, outer_strides))) if inner > 1 => {
+            for_each_broadcast(outer, &[outer_strides.to_vec()], |[i]| {
+                match i.checked_add(inner).and_then(|end| values.get(i..end)) {
+                    Some(run) => out.extend_from_slice(run),
+                    None => bad = true,
+                }
+            });
+        }
+        _ => for_each_broadcast(&dims, &[strides], |[i]| match values.get(i) {
+            Some(&v) => out.push(v),
+            None => bad = true,
+        }),
+    }
     if bad || out.len() != len {
         return Err(Error::internal("einsum gather out of range"));
     }

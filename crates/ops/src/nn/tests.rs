@@ -472,3 +472,83 @@ fn fused_conv2d_runs_the_batch_norm_form() {
         assert_eq!(err.code(), ward_tensor::Code::InvalidArgument, "{err}");
     }
 }
+
+/// Row-major index of `at` in a tensor of `dims` broadcast to the output.
+fn broadcast_index(at: &[usize], out_dims: &[usize], dims: &[usize]) -> usize {
+    let skip = out_dims.len() - dims.len();
+    dims.iter().enumerate().fold(0, |acc, (d, &size)| {
+        acc * size + if size == 1 { 0 } else { at[skip + d] }
+    })
+}
+
+#[test]
+fn broadcast_rows_match_elementwise_broadcasting() {
+    let cases: [(&[usize], &[usize]); 6] = [
+        (&[2, 3, 4], &[3, 1]),
+        (&[2, 1, 4], &[3, 4]),
+        (&[2, 3, 4], &[2, 1, 4]),
+        (&[4, 1], &[1, 3]),
+        (&[2, 3, 1], &[2, 1, 5]),
+        (&[3, 1, 5], &[1, 4, 1]),
+    ];
+    for (a_dims, b_dims) in cases {
+        for (a_dims, b_dims) in [(a_dims, b_dims), (b_dims, a_dims)] {
+            let (a, b) = (f32s(a_dims), f32s(b_dims));
+            let out = run(
+                &crate::math::mul::DEF,
+                &[("T", ty(DType::F32))],
+                vec![a.clone(), b.clone()],
+            )
+            .unwrap()
+            .remove(0);
+            let dims = out.dims().to_vec();
+            let (av, bv, ov) = (
+                a.as_slice::<f32>().unwrap(),
+                b.as_slice::<f32>().unwrap(),
+                out.as_slice::<f32>().unwrap(),
+            );
+            let mut at = vec![0usize; dims.len()];
+            for (i, &got) in ov.iter().enumerate() {
+                let mut rest = i;
+                for d in (0..dims.len()).rev() {
+                    at[d] = rest % dims[d];
+                    rest /= dims[d];
+                }
+                let want = av[broadcast_index(&at, &dims, a_dims)]
+                    * bv[broadcast_index(&at, &dims, b_dims)];
+                assert_eq!(got, want, "{a_dims:?} * {b_dims:?} at {at:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn einsum_transposes_copy_whole_runs_correctly() {
+    // "abcd->acbd": the innermost label stays contiguous, runs are copied.
+    let x = f32s(&[2, 3, 4, 5]);
+    let out = run(
+        &crate::linalg::einsum::DEF,
+        &[
+            ("equation", s("abcd->acbd")),
+            ("N", Attr::Int(1)),
+            ("T", ty(DType::F32)),
+        ],
+        vec![x.clone()],
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(out.dims(), &[2, 4, 3, 5]);
+    let (xv, ov) = (x.as_slice::<f32>().unwrap(), out.as_slice::<f32>().unwrap());
+    for a in 0..2 {
+        for b in 0..3 {
+            for c in 0..4 {
+                for d in 0..5 {
+                    assert_eq!(
+                        ov[((a * 4 + c) * 3 + b) * 5 + d],
+                        xv[((a * 3 + b) * 4 + c) * 5 + d]
+                    );
+                }
+            }
+        }
+    }
+}

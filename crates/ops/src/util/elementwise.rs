@@ -87,6 +87,34 @@ pub fn binary<T: Element, U: Element>(
             dims,
             a_strides,
             b_strides,
+        } if let Some(rows) = strided_rows(dims, a_strides, b_strides) => {
+            // Whole innermost rows at once: a run of each operand (or one
+            // repeated value), so the loop vectorizes.
+            let mut bad = false;
+            for_each_strided(
+                rows.outer_dims,
+                rows.outer_a,
+                rows.outer_b,
+                |_, ai, bi| match (rows.run(av, ai, rows.a_step), rows.run(bv, bi, rows.b_step)) {
+                    (Some(&[x]), Some(&[y])) => {
+                        out.extend(std::iter::repeat_n(f(x, y), rows.inner));
+                    }
+                    (Some(&[x]), Some(ys)) => out.extend(ys.iter().map(|&y| f(x, y))),
+                    (Some(xs), Some(&[y])) => out.extend(xs.iter().map(|&x| f(x, y))),
+                    (Some(xs), Some(ys)) => {
+                        out.extend(xs.iter().zip(ys).map(|(&x, &y)| f(x, y)));
+                    }
+                    _ => bad = true,
+                },
+            );
+            if bad {
+                return Err(Error::internal("broadcast index out of range"));
+            }
+        }
+        Plan::Strided {
+            dims,
+            a_strides,
+            b_strides,
         } => {
             let mut bad = false;
             for_each_strided(dims, a_strides, b_strides, |_, ai, bi| {
@@ -104,6 +132,43 @@ pub fn binary<T: Element, U: Element>(
         return Err(Error::internal("elementwise output has the wrong length"));
     }
     Tensor::from_vec(plan.shape, out, Some(lease))
+}
+
+/// The rows of a strided broadcast whose innermost dim (longer than 1)
+/// is contiguous (step 1) or repeated (step 0) in both operands.
+struct StridedRows<'a> {
+    inner: usize,
+    outer_dims: &'a [usize],
+    outer_a: &'a [usize],
+    outer_b: &'a [usize],
+    a_step: usize,
+    b_step: usize,
+}
+
+impl StridedRows<'_> {
+    /// An operand's row at `at`: `inner` values, or the one repeated.
+    fn run<'v, T>(&self, values: &'v [T], at: usize, step: usize) -> Option<&'v [T]> {
+        let len = if step == 1 { self.inner } else { 1 };
+        values.get(at..at.checked_add(len)?)
+    }
+}
+
+fn strided_rows<'a>(
+    dims: &'a [usize],
+    a_strides: &'a [usize],
+    b_strides: &'a [usize],
+) -> Option<StridedRows<'a>> {
+    let (&inner, outer_dims) = dims.split_last()?;
+    let (&a_step, outer_a) = a_strides.split_last()?;
+    let (&b_step, outer_b) = b_strides.split_last()?;
+    (inner > 1 && a_step <= 1 && b_step <= 1 && !outer_dims.is_empty()).then_some(StridedRows {
+        inner,
+        outer_dims,
+        outer_a,
+        outer_b,
+        a_step,
+        b_step,
+    })
 }
 
 /// Like [`binary`] but may reuse `a`'s buffer when it has the output shape
