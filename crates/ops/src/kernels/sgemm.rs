@@ -45,6 +45,17 @@ pub fn available() -> bool {
     }
 }
 
+/// Overwrites `c` (exactly m·n elements) with the product; as
+/// [`product_into`] for an output that is already initialized.
+pub fn product(pool: &ThreadPool, p: &Product<'_>, c: &mut [f32]) -> Result<()> {
+    check(p, c.len())?;
+    // SAFETY: `check` verified the operand lengths, that `c` holds exactly
+    // m·n elements and that AVX-512F is present; `c` is exclusively
+    // borrowed, so it cannot alias `a`, `b` or the bias.
+    unsafe { run(pool, p, c.as_mut_ptr()) };
+    Ok(())
+}
+
 /// Writes the product into `c`, which must hold exactly m·n elements,
 /// its tiles shared over `pool` when that pays. An error (not a fallback)
 /// when the CPU lacks AVX-512: check [`available`] first.
@@ -53,6 +64,21 @@ pub fn product_into<'a>(
     p: &Product<'_>,
     c: Uninit<'a, f32>,
 ) -> Result<Written<'a, f32>> {
+    check(p, c.len())?;
+    let (dst, _, block) = c.into_raw();
+    // SAFETY: `check` verified the operand lengths, that the block holds
+    // exactly m·n elements and that AVX-512F is present; the block is
+    // exclusively borrowed and cannot alias `a`, `b` or the bias.
+    unsafe { run(pool, p, dst) };
+    // SAFETY: `avx512::product` stores every element of the m×n output:
+    // each 12-row block and 32-column panel (the last ones narrower) is
+    // stored whole, masked only beyond column n.
+    Ok(unsafe { block.assume_written() })
+}
+
+/// The operands hold what the product reads, the output `c_len_given`
+/// elements is exactly m·n, and the CPU has AVX-512.
+fn check(p: &Product<'_>, c_len_given: usize) -> Result<()> {
     let size = |rows: usize, cols: usize, what: &str| {
         rows.checked_mul(cols)
             .ok_or_else(|| Error::overflow(format!("{what} size")))
@@ -62,7 +88,7 @@ pub fn product_into<'a>(
         size(p.k, p.n, "right matrix")?,
         size(p.m, p.n, "output matrix")?,
     );
-    if p.a.len() < a_len || p.b.len() < b_len || c.len() != c_len {
+    if p.a.len() < a_len || p.b.len() < b_len || c_len_given != c_len {
         return Err(Error::internal(format!(
             "a {}x{}x{} product given operands of {}, {} and {} elements",
             p.m,
@@ -70,7 +96,7 @@ pub fn product_into<'a>(
             p.n,
             p.a.len(),
             p.b.len(),
-            c.len()
+            c_len_given
         )));
     }
     if p.bias.is_some_and(|b| b.len() < p.n) {
@@ -83,7 +109,13 @@ pub fn product_into<'a>(
     if !available() {
         return Err(Error::internal("the AVX-512 product ran without AVX-512"));
     }
-    let (dst, _, block) = c.into_raw();
+    Ok(())
+}
+
+/// # Safety
+/// `check(p, len)` passed and `dst` is valid for writes of `len` elements,
+/// not aliasing `p`'s operands.
+unsafe fn run(pool: &ThreadPool, p: &Product<'_>, dst: *mut f32) {
     let threads = pool.current_num_threads();
     let flops = p.m.saturating_mul(p.n).saturating_mul(p.k);
     let parts = if threads > 1 && flops >= PARALLEL_MIN_FLOPS && !is_sequential() {
@@ -92,20 +124,14 @@ pub fn product_into<'a>(
         1
     };
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: AVX-512F is present (checked above); `a` holds m·k, `b` k·n
-    // and `dst` exactly m·n elements (checked above), `dst` is exclusively
-    // borrowed and cannot alias the shared `a`, `b` or bias, and the bias
-    // holds at least n values.
+    // SAFETY: AVX-512F is present and the lengths are checked (`check`);
+    // `dst` is valid and unaliased (the caller's contract).
     unsafe {
         avx512::product(pool, parts, p, dst)
     };
-    // SAFETY: `avx512::product` stores every element of the m×n output:
-    // each 12-row block and 32-column panel (the last ones narrower) is
-    // stored whole, masked only beyond column n.
-    Ok(unsafe { block.assume_written() })
 }
 
-// Offsets below are bounded by the operand sizes `product_into` checked.
+// Offsets below are bounded by the operand sizes `check` verified.
 #[cfg(target_arch = "x86_64")]
 #[allow(clippy::arithmetic_side_effects)]
 mod avx512 {
@@ -345,6 +371,9 @@ mod tests {
                             hi,
                         };
                         let got = run(&p).unwrap();
+                        let mut again = vec![f32::NAN; m * n];
+                        product(&pool(), &p, &mut again).unwrap();
+                        assert_eq!(got, again);
                         for i in 0..m {
                             for j in 0..n {
                                 let mut s = 0f32;

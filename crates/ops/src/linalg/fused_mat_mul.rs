@@ -64,8 +64,10 @@ impl FusedMatMul {
         b: &Tensor,
         bias: &Tensor,
     ) -> Result<Tensor> {
-        let mut out = self.matmul.compute::<T>(ctx, a, b)?;
-        let n = out.dims().get(1).copied().unwrap_or(0);
+        let Some(n) = self.matmul.columns(b.dims()) else {
+            // Not a matrix: MatMul reports it.
+            return self.matmul.compute::<T>(ctx, a, b);
+        };
         if bias.dims() != [n] {
             return Err(Error::invalid_argument(format!(
                 "bias must be 1-D with one value per output column ({n}), got shape {}",
@@ -77,6 +79,11 @@ impl FusedMatMul {
             bias: Some(bias.as_slice::<T>()?),
             activation: self.activation,
         };
+        let fused = self.activation.clamp().map(|clamp| (epilogue.bias, clamp));
+        let (mut out, done) = self.matmul.compute_with::<T>(ctx, a, b, fused)?;
+        if done {
+            return Ok(out);
+        }
         let values = out
             .unique_slice_mut::<T>()
             .ok_or_else(|| Error::internal("a fresh product is shared"))?;

@@ -4,7 +4,7 @@
 use crate::kernels::gemm::GemmShape;
 use crate::kernels::uninit::OutputVec;
 use crate::prelude::*;
-use crate::util::matmul::MatMulElement;
+use crate::util::matmul::{BiasClamp, FusedProduct, MatMulElement};
 use ward_tensor::DType::{BF16, F16, F32, F64, I32, I64};
 
 pub const DEF: OpDef = OpDef {
@@ -110,6 +110,15 @@ impl MatMul {
         )])
     }
 
+    /// The product's column count for a right operand of `dims`, if it is
+    /// a matrix.
+    pub(crate) fn columns(&self, dims: &[usize]) -> Option<usize> {
+        match (dims, self.transpose_b) {
+            ([_, n], false) | ([n, _], true) => Some(*n),
+            _ => None,
+        }
+    }
+
     /// `op(a) · op(b)` as a `[m, n]` tensor.
     pub(crate) fn compute<T: MatMulElement>(
         &self,
@@ -117,6 +126,19 @@ impl MatMul {
         a: &Tensor,
         b: &Tensor,
     ) -> Result<Tensor> {
+        Ok(self.compute_with::<T>(ctx, a, b, None)?.0)
+    }
+
+    /// [`MatMul::compute`], with `bias` added and the result clamped to
+    /// `(lo, hi)` by the fused kernel when it runs; the flag says whether
+    /// it did (else the caller applies its epilogue).
+    pub(crate) fn compute_with<T: MatMulElement>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        a: &Tensor,
+        b: &Tensor,
+        epilogue: Option<BiasClamp<'_, T>>,
+    ) -> Result<(Tensor, bool)> {
         if a.dtype() != b.dtype() {
             return Err(Error::invalid_argument(format!(
                 "MatMul inputs have different types: {} and {}",
@@ -141,9 +163,35 @@ impl MatMul {
         let (a, b) = (a.as_slice()?, b.as_slice()?);
         // The product writes the whole output: no zero-fill first.
         let (out, lease) = ctx.budget.alloc_empty::<T>(len, "MatMul output")?;
+        let untransposed = !self.transpose_a && !self.transpose_b;
+        let (bias, (lo, hi)) = epilogue.unwrap_or((None, (f32::NEG_INFINITY, f32::INFINITY)));
+        let fused = FusedProduct {
+            m,
+            n,
+            k,
+            a,
+            b,
+            bias,
+            lo,
+            hi,
+        };
+        let mut done = false;
         let out = OutputVec::new(out, len)?.init_blocks(len, |_, c| {
+            let c = if untransposed {
+                match T::fused_product_into(ctx.pool, &fused, c) {
+                    Ok(written) => {
+                        done = true;
+                        return written;
+                    }
+                    Err(c) => c,
+                }
+            } else {
+                c
+            };
             T::matmul_into(ctx.pool, ctx.budget, shape, a, b, c)
         })?;
-        Tensor::from_vec(out_shape, out, Some(lease))
+        // Without an epilogue asked for, none was applied.
+        let applied = done && epilogue.is_some();
+        Ok((Tensor::from_vec(out_shape, out, Some(lease))?, applied))
     }
 }

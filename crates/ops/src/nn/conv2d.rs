@@ -12,7 +12,7 @@
 use crate::kernels::gemm::GemmShape;
 use crate::kernels::uninit::{OutputVec, Uninit, Written, block_writer};
 use crate::prelude::*;
-use crate::util::matmul::{FusedProduct, MatMulElement};
+use crate::util::matmul::{BiasClamp, FusedProduct, MatMulElement};
 use crate::util::window::{
     Padding, dims_of_rank, output_dim, output_dim_partial, padding, positive4, require_nhwc,
     shifted,
@@ -57,14 +57,11 @@ pub(crate) struct Finish<'a, T> {
     pub clamp: Option<(f32, f32)>,
 }
 
-/// A bias and clamp bounds `(lo, hi)` the fused product applies.
-type FusedEpilogue<'a, T> = (Option<&'a [T]>, (f32, f32));
-
 /// The bias and clamp the fused f32 product applies in place of `finish`
 /// (none needed: an unbounded clamp), or None when it cannot.
 fn fused_epilogue<'a, T: MatMulElement>(
     finish: Option<Finish<'a, T>>,
-) -> Option<FusedEpilogue<'a, T>> {
+) -> Option<BiasClamp<'a, T>> {
     if !T::has_fused_product() {
         return None;
     }
@@ -78,7 +75,7 @@ fn fused_epilogue<'a, T: MatMulElement>(
 #[allow(clippy::too_many_arguments)]
 fn fused_product<'a, T: MatMulElement>(
     pool: &rayon::ThreadPool,
-    fused: Option<FusedEpilogue<'_, T>>,
+    fused: Option<BiasClamp<'_, T>>,
     (m, n, k): (usize, usize, usize),
     a: &[T],
     b: &[T],

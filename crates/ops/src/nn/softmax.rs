@@ -7,6 +7,7 @@
 use crate::prelude::*;
 use crate::util::float::{Float, Wide};
 use crate::util::simd;
+use rayon::prelude::*;
 
 pub const DEF: OpDef = OpDef {
     spec: OpSpec {
@@ -85,33 +86,57 @@ fn lanes_sum<T: Float>(values: &[T::Wide]) -> T::Wide {
     acc.iter().fold(tail, |s, &a| s + a)
 }
 
-pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, x: Tensor, log: bool) -> Result<Tensor> {
+pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, mut x: Tensor, log: bool) -> Result<Tensor> {
     let width = x.dims().last().copied().unwrap_or(1);
-    let (mut out, lease) =
-        ctx.budget
-            .alloc_vec::<T>(x.len(), T::narrow(T::Wide::ZERO_W), "softmax output")?;
-    let values = x.as_slice::<T>()?;
-    if width > 0 {
+    if width == 0 || x.is_empty() {
+        return Ok(x);
+    }
+    // In place when the input is ours alone, else into a copy.
+    let mut copy = None;
+    let data: &mut [T] = match x.unique_slice_mut::<T>() {
+        Some(data) => data,
+        None => {
+            let values = x.as_slice::<T>()?;
+            let (mut out, lease) = ctx
+                .budget
+                .alloc_empty::<T>(values.len(), "softmax output")?;
+            out.extend_from_slice(values);
+            copy.insert(Tensor::from_vec(x.shape().clone(), out, Some(lease))?)
+                .unique_slice_mut::<T>()
+                .ok_or_else(|| Error::internal("a fresh softmax output is shared"))?
+        }
+    };
+    let rows_per_task = PARALLEL_ELEMENTS.checked_div(width).unwrap_or(1).max(1);
+    let task = |chunk: &mut [T]| -> Result<()> {
         // One exp per element, kept in a row buffer, then scaled.
         let mut exps: Vec<T::Wide> = Vec::new();
         exps.try_reserve_exact(width)
-            .map_err(|_| ward_tensor::Error::resource_exhausted("softmax row"))?;
+            .map_err(|_| Error::resource_exhausted("softmax row"))?;
         exps.resize(width, T::Wide::ZERO_W);
         simd::vectorized(Rows {
-            values,
-            out: &mut out,
+            data: chunk,
             exps: &mut exps,
             width,
             log,
         });
+        Ok(())
+    };
+    let task_len = rows_per_task.saturating_mul(width);
+    if ctx.threads() > 1 && data.len() > task_len {
+        ctx.pool
+            .install(|| data.par_chunks_mut(task_len).try_for_each(task))?;
+    } else {
+        task(data)?;
     }
-    Tensor::from_vec(x.shape().clone(), out, Some(lease))
+    Ok(copy.unwrap_or(x))
 }
 
-/// The rows of one softmax, compiled for the CPU's widest vectors.
+/// Elements per parallel task (whole rows).
+const PARALLEL_ELEMENTS: usize = 1 << 14;
+
+/// Rows of one softmax, in place, compiled for the CPU's widest vectors.
 struct Rows<'a, T: Float> {
-    values: &'a [T],
-    out: &'a mut [T],
+    data: &'a mut [T],
     exps: &'a mut [T::Wide],
     width: usize,
     log: bool,
@@ -122,27 +147,26 @@ impl<T: Float> simd::WithSimd for Rows<'_, T> {
     #[inline(always)]
     fn with_simd<S: simd::Simd>(self, _: S) {
         let Rows {
-            values,
-            out,
+            data,
             exps,
             width,
             log,
         } = self;
-        for (row, dst) in values.chunks(width).zip(out.chunks_mut(width)) {
+        for row in data.chunks_mut(width) {
             let max = lanes_max::<T>(row);
-            for (e, v) in exps.iter_mut().zip(row) {
+            for (e, v) in exps.iter_mut().zip(row.iter()) {
                 *e = (v.widen() - max).exp_fast();
             }
             let sum = lanes_sum::<T>(exps.get(..row.len()).unwrap_or(exps));
             if log {
                 let log_sum = sum.ln();
-                for (o, v) in dst.iter_mut().zip(row) {
-                    *o = T::narrow(v.widen() - max - log_sum);
+                for v in row.iter_mut() {
+                    *v = T::narrow(v.widen() - max - log_sum);
                 }
             } else {
                 let inv = T::Wide::ONE_W / sum;
-                for (o, &e) in dst.iter_mut().zip(exps.iter()) {
-                    *o = T::narrow(e * inv);
+                for (v, &e) in row.iter_mut().zip(exps.iter()) {
+                    *v = T::narrow(e * inv);
                 }
             }
         }

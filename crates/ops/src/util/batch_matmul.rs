@@ -6,7 +6,7 @@
 use crate::kernel::EvalCtx;
 use crate::kernels::gemm::GemmShape;
 use crate::util::broadcast::{aligned_strides, for_each_broadcast};
-use crate::util::matmul::MatMulElement;
+use crate::util::matmul::{FusedProduct, MatMulElement, fused_product_over};
 use rayon::prelude::*;
 use ward_graph::PartialShape;
 use ward_tensor::{Error, Result, Shape, Tensor, broadcast_shapes, checked_product};
@@ -139,6 +139,21 @@ impl BatchMatMulAttrs {
                 let (Some(am), Some(bm)) = (am, bm) else {
                     return Err(Error::internal("batch matmul operand out of range"));
                 };
+                if !self.adj_x && !self.adj_y {
+                    let unbounded = FusedProduct {
+                        m,
+                        n,
+                        k,
+                        a: am,
+                        b: bm,
+                        bias: None,
+                        lo: f32::NEG_INFINITY,
+                        hi: f32::INFINITY,
+                    };
+                    if let Some(done) = fused_product_over(ctx.pool, &unbounded, cm) {
+                        return done;
+                    }
+                }
                 T::matmul(ctx.pool, ctx.budget, gemm_shape, am, bm, cm)
             };
             // Many small products: one per pool thread at a time (each too

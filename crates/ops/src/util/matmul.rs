@@ -51,7 +51,30 @@ pub trait MatMulElement: Element {
     ) -> std::result::Result<Result<Written<'a, Self>>, Uninit<'a, Self>> {
         Err(c)
     }
+
+    /// [`MatMulElement::fused_product_into`] over an initialized output;
+    /// an error for types without the kernel.
+    fn fused_product(
+        _pool: &ThreadPool,
+        _product: &FusedProduct<'_, Self>,
+        _c: &mut [Self],
+    ) -> Result<()> {
+        Err(Error::internal("no fused product for this type"))
+    }
 }
+
+/// The product with its epilogue by the fused f32 kernel (operands
+/// untransposed) into an initialized `c`, or None when this type has none.
+pub fn fused_product_over<T: MatMulElement>(
+    pool: &ThreadPool,
+    p: &FusedProduct<'_, T>,
+    c: &mut [T],
+) -> Option<Result<()>> {
+    T::has_fused_product().then(|| T::fused_product(pool, p, c))
+}
+
+/// A bias and clamp bounds `(lo, hi)` for the fused product.
+pub type BiasClamp<'a, T> = (Option<&'a [T]>, (f32, f32));
 
 /// A product with its epilogue: `C[m×n] = A[m×k] · B[k×n] + bias`, then
 /// `min(hi, max(lo, ·))`.
@@ -131,17 +154,23 @@ impl MatMulElement for f32 {
         if !sgemm::available() {
             return Err(c);
         }
-        let product = sgemm::Product {
-            m: p.m,
-            n: p.n,
-            k: p.k,
-            a: p.a,
-            b: p.b,
-            bias: p.bias,
-            lo: p.lo,
-            hi: p.hi,
-        };
-        Ok(sgemm::product_into(pool, &product, c))
+        Ok(sgemm::product_into(pool, &sgemm_product(p), c))
+    }
+    fn fused_product(pool: &ThreadPool, p: &FusedProduct<'_, Self>, c: &mut [Self]) -> Result<()> {
+        sgemm::product(pool, &sgemm_product(p), c)
+    }
+}
+
+fn sgemm_product<'a>(p: &FusedProduct<'a, f32>) -> sgemm::Product<'a> {
+    sgemm::Product {
+        m: p.m,
+        n: p.n,
+        k: p.k,
+        a: p.a,
+        b: p.b,
+        bias: p.bias,
+        lo: p.lo,
+        hi: p.hi,
     }
 }
 
