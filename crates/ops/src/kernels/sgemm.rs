@@ -12,6 +12,7 @@
 use ward_tensor::{Error, Result};
 
 use rayon::ThreadPool;
+use rayon::prelude::*;
 
 use super::gemm::is_sequential;
 use super::uninit::{Uninit, Written};
@@ -47,13 +48,99 @@ pub fn available() -> bool {
 
 /// Overwrites `c` (exactly m·n elements) with the product; as
 /// [`product_into`] for an output that is already initialized.
-pub fn product(pool: &ThreadPool, p: &Product<'_>, c: &mut [f32]) -> Result<()> {
+pub fn product(
+    pool: &ThreadPool,
+    p: &Product<'_>,
+    packed: Option<&mut [f32]>,
+    c: &mut [f32],
+) -> Result<()> {
     check(p, c.len())?;
+    let weights = weights(pool, p, packed)?;
     // SAFETY: `check` verified the operand lengths, that `c` holds exactly
-    // m·n elements and that AVX-512F is present; `c` is exclusively
-    // borrowed, so it cannot alias `a`, `b` or the bias.
-    unsafe { run(pool, p, c.as_mut_ptr()) };
+    // m·n elements and that AVX-512F is present, `weights` checked the
+    // packed copy; `c` is exclusively borrowed, so it cannot alias `a`,
+    // `b`, the packed copy or the bias.
+    unsafe { run(pool, p, weights, c.as_mut_ptr()) };
     Ok(())
+}
+
+/// Weights per panel are packed (one contiguous `k × 32` run per panel)
+/// when the weights are big enough to come from memory and more than one
+/// row block reads each panel: their rows are n·4 bytes apart, and the
+/// hardware prefetcher loses such a stream at every page, while a packed
+/// panel is one sequential stream. The length of the copy, or None.
+pub fn packed_len(p: &Product<'_>) -> Option<usize> {
+    let weights = p.k.checked_mul(p.n)?;
+    if p.m <= PACK_MIN_ROWS || weights < PACK_MIN_WEIGHTS {
+        return None;
+    }
+    p.n.div_ceil(PANEL).checked_mul(PANEL)?.checked_mul(p.k)
+}
+
+/// Row blocks (12 rows) at and below which weights are read in place.
+const PACK_MIN_ROWS: usize = 12;
+/// Weights (elements) below which they stay in cache unpacked.
+const PACK_MIN_WEIGHTS: usize = 1 << 15;
+/// Columns per packed panel (the kernel's panel width).
+const PANEL: usize = 32;
+
+/// The weights' layout for the kernel: packed into `packed` (which must
+/// hold [`packed_len`] zeroed values) when given, else in place.
+fn weights<'a>(
+    pool: &ThreadPool,
+    p: &Product<'a>,
+    packed: Option<&'a mut [f32]>,
+) -> Result<Weights<'a>> {
+    let Some(packed) = packed else {
+        return Ok(Weights {
+            values: p.b,
+            packed: false,
+        });
+    };
+    if Some(packed.len()) != packed_len(p) {
+        return Err(Error::internal("packed weights of the wrong length"));
+    }
+    // Panel j holds rows 0..k of columns 32j..32j+32, zero beyond n.
+    let panel_len = p.k.saturating_mul(PANEL);
+    let pack = |(j, panel): (usize, &mut [f32])| {
+        let j0 = j.saturating_mul(PANEL);
+        let cols = p.n.saturating_sub(j0).min(PANEL);
+        for (row, dst) in
+            p.b.chunks_exact(p.n.max(1))
+                .zip(panel.chunks_exact_mut(PANEL))
+        {
+            let src = row.get(j0..).and_then(|r| r.get(..cols));
+            let dst = dst.get_mut(..cols);
+            if let (Some(src), Some(dst)) = (src, dst) {
+                dst.copy_from_slice(src);
+            }
+        }
+    };
+    if parallel(pool, p) {
+        pool.install(|| {
+            packed
+                .par_chunks_exact_mut(panel_len.max(1))
+                .enumerate()
+                .for_each(pack)
+        });
+    } else {
+        packed
+            .chunks_exact_mut(panel_len.max(1))
+            .enumerate()
+            .for_each(pack);
+    }
+    Ok(Weights {
+        values: packed,
+        packed: true,
+    })
+}
+
+/// The weights as the kernel reads them.
+#[derive(Clone, Copy)]
+struct Weights<'a> {
+    values: &'a [f32],
+    /// Panels of `k × 32` (else row-major `k × n`).
+    packed: bool,
 }
 
 /// Writes the product into `c`, which must hold exactly m·n elements,
@@ -62,18 +149,27 @@ pub fn product(pool: &ThreadPool, p: &Product<'_>, c: &mut [f32]) -> Result<()> 
 pub fn product_into<'a>(
     pool: &ThreadPool,
     p: &Product<'_>,
+    packed: Option<&mut [f32]>,
     c: Uninit<'a, f32>,
 ) -> Result<Written<'a, f32>> {
     check(p, c.len())?;
+    let weights = weights(pool, p, packed)?;
     let (dst, _, block) = c.into_raw();
     // SAFETY: `check` verified the operand lengths, that the block holds
-    // exactly m·n elements and that AVX-512F is present; the block is
-    // exclusively borrowed and cannot alias `a`, `b` or the bias.
-    unsafe { run(pool, p, dst) };
+    // exactly m·n elements and that AVX-512F is present, `weights` checked
+    // the packed copy; the block is exclusively borrowed and cannot alias
+    // `a`, `b`, the packed copy or the bias.
+    unsafe { run(pool, p, weights, dst) };
     // SAFETY: `avx512::product` stores every element of the m×n output:
     // each 12-row block and 32-column panel (the last ones narrower) is
     // stored whole, masked only beyond column n.
     Ok(unsafe { block.assume_written() })
+}
+
+/// Whether the product is worth splitting over the pool.
+fn parallel(pool: &ThreadPool, p: &Product<'_>) -> bool {
+    let flops = p.m.saturating_mul(p.n).saturating_mul(p.k);
+    pool.current_num_threads() > 1 && flops >= PARALLEL_MIN_FLOPS && !is_sequential()
 }
 
 /// The operands hold what the product reads, the output `c_len_given`
@@ -113,13 +209,11 @@ fn check(p: &Product<'_>, c_len_given: usize) -> Result<()> {
 }
 
 /// # Safety
-/// `check(p, len)` passed and `dst` is valid for writes of `len` elements,
-/// not aliasing `p`'s operands.
-unsafe fn run(pool: &ThreadPool, p: &Product<'_>, dst: *mut f32) {
-    let threads = pool.current_num_threads();
-    let flops = p.m.saturating_mul(p.n).saturating_mul(p.k);
-    let parts = if threads > 1 && flops >= PARALLEL_MIN_FLOPS && !is_sequential() {
-        threads.saturating_mul(4)
+/// `check(p, len)` passed, `weights` came from [`weights`] for `p`, and
+/// `dst` is valid for writes of `len` elements, not aliasing the operands.
+unsafe fn run(pool: &ThreadPool, p: &Product<'_>, weights: Weights<'_>, dst: *mut f32) {
+    let parts = if parallel(pool, p) {
+        pool.current_num_threads().saturating_mul(4)
     } else {
         1
     };
@@ -127,7 +221,7 @@ unsafe fn run(pool: &ThreadPool, p: &Product<'_>, dst: *mut f32) {
     // SAFETY: AVX-512F is present and the lengths are checked (`check`);
     // `dst` is valid and unaliased (the caller's contract).
     unsafe {
-        avx512::product(pool, parts, p, dst)
+        avx512::product(pool, parts, p, weights, dst)
     };
 }
 
@@ -135,7 +229,7 @@ unsafe fn run(pool: &ThreadPool, p: &Product<'_>, dst: *mut f32) {
 #[cfg(target_arch = "x86_64")]
 #[allow(clippy::arithmetic_side_effects)]
 mod avx512 {
-    use super::Product;
+    use super::{Product, Weights};
     use rayon::ThreadPool;
     use std::arch::x86_64::*;
 
@@ -143,7 +237,18 @@ mod avx512 {
     /// vectors and a broadcast fill 27 of the 32 registers.
     const MR: usize = 12;
     /// Columns per panel: two vectors.
-    const NR: usize = 32;
+    const NR: usize = super::PANEL;
+
+    /// The weights' base pointer and layout.
+    #[derive(Clone, Copy)]
+    struct Panels {
+        ptr: *const f32,
+        packed: bool,
+    }
+    // SAFETY: read-only access to weights that outlive `product`.
+    unsafe impl Send for Panels {}
+    // SAFETY: as above.
+    unsafe impl Sync for Panels {}
 
     /// The output pointer and row stride.
     #[derive(Clone, Copy)]
@@ -174,16 +279,26 @@ mod avx512 {
     /// # Safety
     /// AVX-512F present; `p.a`, `p.b` and `dst` hold m·k, k·n and m·n
     /// elements, the bias (if any) n; `dst` does not alias them.
-    pub(super) unsafe fn product(pool: &ThreadPool, parts: usize, p: &Product<'_>, dst: *mut f32) {
+    pub(super) unsafe fn product(
+        pool: &ThreadPool,
+        parts: usize,
+        p: &Product<'_>,
+        weights: Weights<'_>,
+        dst: *mut f32,
+    ) {
         use rayon::prelude::*;
         let dst = Dst { ptr: dst, ld: p.n };
+        let w = Panels {
+            ptr: weights.values.as_ptr(),
+            packed: weights.packed,
+        };
         let tiles = p.m.div_ceil(MR) * p.n.div_ceil(NR);
         let run = |range: std::ops::Range<usize>| {
             for index in range {
                 let (i0, j0) = tile_at(p, index);
                 // SAFETY: tile_at gives i0 < m and j0 < n for index < tiles;
                 // the caller's contract covers the rest.
-                unsafe { block(p, dst, i0, j0) }
+                unsafe { block(p, w, dst, i0, j0) }
             }
         };
         if parts <= 1 || tiles < 2 {
@@ -204,40 +319,40 @@ mod avx512 {
     /// # Safety
     /// As [`product`], with i0 < m and j0 < n.
     #[target_feature(enable = "avx512f")]
-    unsafe fn block(p: &Product<'_>, dst: Dst, i0: usize, j0: usize) {
+    unsafe fn block(p: &Product<'_>, w: Panels, dst: Dst, i0: usize, j0: usize) {
         let rows = (p.m - i0).min(MR);
         let cols = (p.n - j0).min(NR);
         // SAFETY: forwarded; `rows` and `cols` stay inside m and n.
         unsafe {
             if cols > 16 {
                 match rows {
-                    12 => tile::<12, 2>(p, dst, i0, j0, cols),
-                    11 => tile::<11, 2>(p, dst, i0, j0, cols),
-                    10 => tile::<10, 2>(p, dst, i0, j0, cols),
-                    9 => tile::<9, 2>(p, dst, i0, j0, cols),
-                    8 => tile::<8, 2>(p, dst, i0, j0, cols),
-                    7 => tile::<7, 2>(p, dst, i0, j0, cols),
-                    6 => tile::<6, 2>(p, dst, i0, j0, cols),
-                    5 => tile::<5, 2>(p, dst, i0, j0, cols),
-                    4 => tile::<4, 2>(p, dst, i0, j0, cols),
-                    3 => tile::<3, 2>(p, dst, i0, j0, cols),
-                    2 => tile::<2, 2>(p, dst, i0, j0, cols),
-                    _ => tile::<1, 2>(p, dst, i0, j0, cols),
+                    12 => tile::<12, 2>(p, w, dst, i0, j0, cols),
+                    11 => tile::<11, 2>(p, w, dst, i0, j0, cols),
+                    10 => tile::<10, 2>(p, w, dst, i0, j0, cols),
+                    9 => tile::<9, 2>(p, w, dst, i0, j0, cols),
+                    8 => tile::<8, 2>(p, w, dst, i0, j0, cols),
+                    7 => tile::<7, 2>(p, w, dst, i0, j0, cols),
+                    6 => tile::<6, 2>(p, w, dst, i0, j0, cols),
+                    5 => tile::<5, 2>(p, w, dst, i0, j0, cols),
+                    4 => tile::<4, 2>(p, w, dst, i0, j0, cols),
+                    3 => tile::<3, 2>(p, w, dst, i0, j0, cols),
+                    2 => tile::<2, 2>(p, w, dst, i0, j0, cols),
+                    _ => tile::<1, 2>(p, w, dst, i0, j0, cols),
                 }
             } else {
                 match rows {
-                    12 => tile::<12, 1>(p, dst, i0, j0, cols),
-                    11 => tile::<11, 1>(p, dst, i0, j0, cols),
-                    10 => tile::<10, 1>(p, dst, i0, j0, cols),
-                    9 => tile::<9, 1>(p, dst, i0, j0, cols),
-                    8 => tile::<8, 1>(p, dst, i0, j0, cols),
-                    7 => tile::<7, 1>(p, dst, i0, j0, cols),
-                    6 => tile::<6, 1>(p, dst, i0, j0, cols),
-                    5 => tile::<5, 1>(p, dst, i0, j0, cols),
-                    4 => tile::<4, 1>(p, dst, i0, j0, cols),
-                    3 => tile::<3, 1>(p, dst, i0, j0, cols),
-                    2 => tile::<2, 1>(p, dst, i0, j0, cols),
-                    _ => tile::<1, 1>(p, dst, i0, j0, cols),
+                    12 => tile::<12, 1>(p, w, dst, i0, j0, cols),
+                    11 => tile::<11, 1>(p, w, dst, i0, j0, cols),
+                    10 => tile::<10, 1>(p, w, dst, i0, j0, cols),
+                    9 => tile::<9, 1>(p, w, dst, i0, j0, cols),
+                    8 => tile::<8, 1>(p, w, dst, i0, j0, cols),
+                    7 => tile::<7, 1>(p, w, dst, i0, j0, cols),
+                    6 => tile::<6, 1>(p, w, dst, i0, j0, cols),
+                    5 => tile::<5, 1>(p, w, dst, i0, j0, cols),
+                    4 => tile::<4, 1>(p, w, dst, i0, j0, cols),
+                    3 => tile::<3, 1>(p, w, dst, i0, j0, cols),
+                    2 => tile::<2, 1>(p, w, dst, i0, j0, cols),
+                    _ => tile::<1, 1>(p, w, dst, i0, j0, cols),
                 }
             }
         }
@@ -262,6 +377,7 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     unsafe fn tile<const R: usize, const V: usize>(
         p: &Product<'_>,
+        w: Panels,
         dst: Dst,
         i0: usize,
         j0: usize,
@@ -273,18 +389,25 @@ mod avx512 {
         }
         let mut acc = [[_mm512_setzero_ps(); V]; R];
         let a = p.a.as_ptr().wrapping_add(i0 * p.k);
-        let b = p.b.as_ptr().wrapping_add(j0);
+        // Row kk of this panel: `b + kk·ld`, columns masked to `cols`.
+        let (b, ld) = if w.packed {
+            (w.ptr.wrapping_add(j0 * p.k), super::PANEL)
+        } else {
+            (w.ptr.wrapping_add(j0), p.n)
+        };
         for kk in 0..p.k {
-            let mut w = [_mm512_setzero_ps(); V];
-            for (v, (wv, mask)) in w.iter_mut().zip(masks).enumerate() {
-                // SAFETY: row kk < k of B, columns j0 + 16v.. masked to
-                // j0 + cols ≤ n: inside the k·n elements.
-                *wv = unsafe { _mm512_maskz_loadu_ps(mask, b.add(kk * p.n + 16 * v)) };
+            let mut wv = [_mm512_setzero_ps(); V];
+            for (v, (wv, mask)) in wv.iter_mut().zip(masks).enumerate() {
+                // SAFETY: in place, row kk < k of B and columns j0 + 16v..
+                // masked to j0 + cols ≤ n: inside the k·n elements. Packed,
+                // panel j0/32 starts at j0·k and row kk's 32 values end at
+                // j0·k + 32(kk + 1) ≤ 32·panels·k, the packed length.
+                *wv = unsafe { _mm512_maskz_loadu_ps(mask, b.add(kk * ld + 16 * v)) };
             }
             for (r, row) in acc.iter_mut().enumerate() {
                 // SAFETY: (i0 + r)·k + kk < m·k.
                 let x = _mm512_set1_ps(unsafe { *a.add(r * p.k + kk) });
-                for (sum, wv) in row.iter_mut().zip(w) {
+                for (sum, wv) in row.iter_mut().zip(wv) {
                     *sum = _mm512_fmadd_ps(x, wv, *sum);
                 }
             }
@@ -343,7 +466,7 @@ mod tests {
     fn run(p: &Product<'_>) -> Result<Vec<f32>> {
         let len = p.m.checked_mul(p.n).unwrap_or(6);
         OutputVec::new(Vec::with_capacity(len), len)?
-            .init_blocks(len, |_, c| product_into(&pool(), p, c))
+            .init_blocks(len, |_, c| product_into(&pool(), p, None, c))
     }
 
     #[test]
@@ -372,7 +495,7 @@ mod tests {
                         };
                         let got = run(&p).unwrap();
                         let mut again = vec![f32::NAN; m * n];
-                        product(&pool(), &p, &mut again).unwrap();
+                        product(&pool(), &p, None, &mut again).unwrap();
                         assert_eq!(got, again);
                         for i in 0..m {
                             for j in 0..n {
@@ -395,6 +518,59 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn packed_weights_give_the_same_product() {
+        if !available() {
+            return;
+        }
+        for (m, k, n) in [(13, 300, 144), (49, 256, 130), (30, 1024, 40)] {
+            let (a, b, bias) = (values(m * k, 4), values(k * n, 5), values(n, 6));
+            let p = Product {
+                m,
+                n,
+                k,
+                a: &a,
+                b: &b,
+                bias: Some(&bias),
+                lo: 0.0,
+                hi: 6.0,
+            };
+            let len = packed_len(&p).unwrap();
+            assert_eq!(len, n.div_ceil(32) * 32 * k);
+            let mut in_place = vec![f32::NAN; m * n];
+            product(&pool(), &p, None, &mut in_place).unwrap();
+            let mut packed = vec![0f32; len];
+            let mut via_panels = vec![f32::NAN; m * n];
+            product(&pool(), &p, Some(&mut packed), &mut via_panels).unwrap();
+            assert_eq!(in_place, via_panels, "{m}x{k}x{n}");
+            // A copy of the wrong size is refused.
+            let mut short = vec![0f32; len - 1];
+            assert!(product(&pool(), &p, Some(&mut short), &mut via_panels).is_err());
+        }
+        // Few rows or small weights read the weights in place.
+        let (a, b) = (values(12 * 4096, 1), values(4096 * 64, 2));
+        let few = Product {
+            m: 12,
+            n: 64,
+            k: 4096,
+            a: &a,
+            b: &b,
+            bias: None,
+            lo: 0.0,
+            hi: 1.0,
+        };
+        assert_eq!(packed_len(&few), None);
+        assert_eq!(
+            packed_len(&Product {
+                m: 100,
+                k: 16,
+                n: 16,
+                ..few
+            }),
+            None
+        );
     }
 
     #[test]

@@ -178,7 +178,7 @@ impl MatMul {
         let mut done = false;
         let out = OutputVec::new(out, len)?.init_blocks(len, |_, c| {
             let c = if untransposed {
-                match T::fused_product_into(ctx.pool, &fused, c) {
+                match T::fused_product_into(ctx.pool, ctx.budget, &fused, c) {
                     Ok(written) => {
                         done = true;
                         return written;

@@ -59,9 +59,7 @@ pub(crate) struct Finish<'a, T> {
 
 /// The bias and clamp the fused f32 product applies in place of `finish`
 /// (none needed: an unbounded clamp), or None when it cannot.
-fn fused_epilogue<'a, T: MatMulElement>(
-    finish: Option<Finish<'a, T>>,
-) -> Option<BiasClamp<'a, T>> {
+fn fused_epilogue<'a, T: MatMulElement>(finish: Option<Finish<'a, T>>) -> Option<BiasClamp<'a, T>> {
     if !T::has_fused_product() {
         return None;
     }
@@ -74,7 +72,7 @@ fn fused_epilogue<'a, T: MatMulElement>(
 /// `a · b` with the fused epilogue into `c`, or `c` back untouched.
 #[allow(clippy::too_many_arguments)]
 fn fused_product<'a, T: MatMulElement>(
-    pool: &rayon::ThreadPool,
+    ctx: &EvalCtx<'_>,
     fused: Option<BiasClamp<'_, T>>,
     (m, n, k): (usize, usize, usize),
     a: &[T],
@@ -85,7 +83,8 @@ fn fused_product<'a, T: MatMulElement>(
         return Err(c);
     };
     T::fused_product_into(
-        pool,
+        ctx.pool,
+        ctx.budget,
         &FusedProduct {
             m,
             n,
@@ -313,7 +312,7 @@ impl Conv2D {
                 // One product over all pixels: the kernel splits its tiles
                 // over the pool and applies the epilogue itself.
                 let out = out.init_blocks(len, |_, c| {
-                    match fused_product(ctx.pool, fused, (pixels, g.out_c, k), xs, fs, c) {
+                    match fused_product(ctx, fused, (pixels, g.out_c, k), xs, fs, c) {
                         Ok(written) => written,
                         Err(_) => Err(Error::internal("the fused product refused its output")),
                     }
@@ -467,7 +466,7 @@ impl Conv2D {
             let used = rows.checked_mul(k).ok_or_else(overflow)?;
             let block = patches.get_mut(..used).ok_or_else(overflow)?;
             self.gather(ctx, g, xs, block, row0, 0, k);
-            let c = match fused_product(ctx.pool, fused, (rows, g.out_c, k), block, fs, c) {
+            let c = match fused_product(ctx, fused, (rows, g.out_c, k), block, fs, c) {
                 Ok(written) => return written,
                 Err(c) => c,
             };

@@ -46,6 +46,7 @@ pub trait MatMulElement: Element {
     /// this type has no such kernel.
     fn fused_product_into<'a>(
         _pool: &ThreadPool,
+        _budget: &Budget,
         _product: &FusedProduct<'_, Self>,
         c: Uninit<'a, Self>,
     ) -> std::result::Result<Result<Written<'a, Self>>, Uninit<'a, Self>> {
@@ -56,6 +57,7 @@ pub trait MatMulElement: Element {
     /// an error for types without the kernel.
     fn fused_product(
         _pool: &ThreadPool,
+        _budget: &Budget,
         _product: &FusedProduct<'_, Self>,
         _c: &mut [Self],
     ) -> Result<()> {
@@ -67,10 +69,11 @@ pub trait MatMulElement: Element {
 /// untransposed) into an initialized `c`, or None when this type has none.
 pub fn fused_product_over<T: MatMulElement>(
     pool: &ThreadPool,
+    budget: &Budget,
     p: &FusedProduct<'_, T>,
     c: &mut [T],
 ) -> Option<Result<()>> {
-    T::has_fused_product().then(|| T::fused_product(pool, p, c))
+    T::has_fused_product().then(|| T::fused_product(pool, budget, p, c))
 }
 
 /// A bias and clamp bounds `(lo, hi)` for the fused product.
@@ -148,16 +151,44 @@ impl MatMulElement for f32 {
     }
     fn fused_product_into<'a>(
         pool: &ThreadPool,
+        budget: &Budget,
         p: &FusedProduct<'_, Self>,
         c: Uninit<'a, Self>,
     ) -> std::result::Result<Result<Written<'a, Self>>, Uninit<'a, Self>> {
         if !sgemm::available() {
             return Err(c);
         }
-        Ok(sgemm::product_into(pool, &sgemm_product(p), c))
+        let product = sgemm_product(p);
+        Ok(
+            packed_scratch(budget, &product).and_then(|(mut packed, _lease)| {
+                sgemm::product_into(pool, &product, packed.as_deref_mut(), c)
+            }),
+        )
     }
-    fn fused_product(pool: &ThreadPool, p: &FusedProduct<'_, Self>, c: &mut [Self]) -> Result<()> {
-        sgemm::product(pool, &sgemm_product(p), c)
+    fn fused_product(
+        pool: &ThreadPool,
+        budget: &Budget,
+        p: &FusedProduct<'_, Self>,
+        c: &mut [Self],
+    ) -> Result<()> {
+        let product = sgemm_product(p);
+        let (mut packed, _lease) = packed_scratch(budget, &product)?;
+        sgemm::product(pool, &product, packed.as_deref_mut(), c)
+    }
+}
+
+/// Zeroed room for the product's packed weights, charged to the budget,
+/// when the kernel packs them.
+fn packed_scratch(
+    budget: &Budget,
+    product: &sgemm::Product<'_>,
+) -> Result<(Option<Vec<f32>>, Option<ward_tensor::Lease>)> {
+    match sgemm::packed_len(product) {
+        Some(len) => {
+            let (values, lease) = budget.alloc_vec::<f32>(len, 0.0, "packed weights")?;
+            Ok((Some(values), Some(lease)))
+        }
+        None => Ok((None, None)),
     }
 }
 
