@@ -31,6 +31,9 @@ pub const DEF: OpDef = OpDef {
     build,
 };
 
+/// Output pixels whose patches one task gathers.
+const GATHER_TASK_PIXELS: usize = 256;
+
 /// Patch-matrix elements gathered per block (bounds the scratch buffer).
 const BLOCK_ELEMENTS: usize = 1 << 20;
 
@@ -501,12 +504,7 @@ impl Conv2D {
     ) {
         let [sh, sw] = self.strides;
         let [dh, dw] = self.dilations;
-        let fill = |(i, row): (usize, &mut [T])| {
-            let p = row0.saturating_add(i);
-            let ox = p.checked_rem(g.out_w).unwrap_or(0);
-            let rest = p.checked_div(g.out_w).unwrap_or(0);
-            let oy = rest.checked_rem(g.out_h).unwrap_or(0);
-            let b = rest.checked_div(g.out_h).unwrap_or(0);
+        let fill = |row: &mut [T], b: usize, oy: usize, ox: usize| {
             // One filter row (all kw taps) spans k_w·k_c contiguous inputs
             // when the taps are adjacent pixels, all inside the row, and
             // take every input channel: one copy instead of k_w.
@@ -556,11 +554,34 @@ impl Conv2D {
                 }
             }
         };
+        // Pixels in order, their position stepped rather than divided out
+        // of the pixel index (two divisions a pixel cost as much as the
+        // copies on small filters).
+        let span = |(t, span): (usize, &mut [T])| {
+            let first = row0.saturating_add(t.saturating_mul(GATHER_TASK_PIXELS));
+            let mut ox = first.checked_rem(g.out_w).unwrap_or(0);
+            let rest = first.checked_div(g.out_w).unwrap_or(0);
+            let mut oy = rest.checked_rem(g.out_h).unwrap_or(0);
+            let mut b = rest.checked_div(g.out_h).unwrap_or(0);
+            for row in span.chunks_mut(k.max(1)) {
+                fill(row, b, oy, ox);
+                ox = ox.saturating_add(1);
+                if ox >= g.out_w {
+                    ox = 0;
+                    oy = oy.saturating_add(1);
+                    if oy >= g.out_h {
+                        oy = 0;
+                        b = b.saturating_add(1);
+                    }
+                }
+            }
+        };
+        let task_len = k.max(1).saturating_mul(GATHER_TASK_PIXELS);
         if ctx.threads() > 1 && block.len() >= 1 << 14 {
             ctx.pool
-                .install(|| block.par_chunks_mut(k.max(1)).enumerate().for_each(fill));
+                .install(|| block.par_chunks_mut(task_len).enumerate().for_each(span));
         } else {
-            block.chunks_mut(k.max(1)).enumerate().for_each(fill);
+            block.chunks_mut(task_len).enumerate().for_each(span);
         }
     }
 }
