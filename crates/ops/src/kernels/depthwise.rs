@@ -31,14 +31,7 @@ pub struct Interior<'a> {
 
 /// Whether [`interior`] runs on this CPU.
 pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    super::has_avx512()
 }
 
 /// Computes the pixels of `out` (`out.len() / channels` of them, channels
@@ -224,6 +217,7 @@ mod avx512 {
 )]
 mod tests {
     use super::*;
+    use crate::kernels::test_values as values;
 
     /// The same sums, one value at a time.
     fn naive(task: &Interior<'_>, pixels: usize) -> Vec<f32> {
@@ -249,15 +243,6 @@ mod tests {
             }
         }
         out
-    }
-
-    fn values(n: usize, seed: u32) -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) % 2001) as f32 / 1000.0
-                    - 1.0
-            })
-            .collect()
     }
 
     #[test]

@@ -36,14 +36,7 @@ pub struct Product<'a> {
 
 /// Whether [`product_into`] runs on this CPU.
 pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    super::has_avx512()
 }
 
 /// Overwrites `c` (exactly m·n elements) with the product; as
@@ -322,40 +315,28 @@ mod avx512 {
     unsafe fn block(p: &Product<'_>, w: Panels, dst: Dst, i0: usize, j0: usize) {
         let rows = (p.m - i0).min(MR);
         let cols = (p.n - j0).min(NR);
-        // SAFETY: forwarded; `rows` and `cols` stay inside m and n.
-        unsafe {
-            if cols > 16 {
+        // One instantiation per row count, so each tile's accumulators
+        // stay in registers.
+        macro_rules! by_rows {
+            ($v:literal) => {
                 match rows {
-                    12 => tile::<12, 2>(p, w, dst, i0, j0, cols),
-                    11 => tile::<11, 2>(p, w, dst, i0, j0, cols),
-                    10 => tile::<10, 2>(p, w, dst, i0, j0, cols),
-                    9 => tile::<9, 2>(p, w, dst, i0, j0, cols),
-                    8 => tile::<8, 2>(p, w, dst, i0, j0, cols),
-                    7 => tile::<7, 2>(p, w, dst, i0, j0, cols),
-                    6 => tile::<6, 2>(p, w, dst, i0, j0, cols),
-                    5 => tile::<5, 2>(p, w, dst, i0, j0, cols),
-                    4 => tile::<4, 2>(p, w, dst, i0, j0, cols),
-                    3 => tile::<3, 2>(p, w, dst, i0, j0, cols),
-                    2 => tile::<2, 2>(p, w, dst, i0, j0, cols),
-                    _ => tile::<1, 2>(p, w, dst, i0, j0, cols),
+                    12 => tile::<12, $v>(p, w, dst, i0, j0, cols),
+                    11 => tile::<11, $v>(p, w, dst, i0, j0, cols),
+                    10 => tile::<10, $v>(p, w, dst, i0, j0, cols),
+                    9 => tile::<9, $v>(p, w, dst, i0, j0, cols),
+                    8 => tile::<8, $v>(p, w, dst, i0, j0, cols),
+                    7 => tile::<7, $v>(p, w, dst, i0, j0, cols),
+                    6 => tile::<6, $v>(p, w, dst, i0, j0, cols),
+                    5 => tile::<5, $v>(p, w, dst, i0, j0, cols),
+                    4 => tile::<4, $v>(p, w, dst, i0, j0, cols),
+                    3 => tile::<3, $v>(p, w, dst, i0, j0, cols),
+                    2 => tile::<2, $v>(p, w, dst, i0, j0, cols),
+                    _ => tile::<1, $v>(p, w, dst, i0, j0, cols),
                 }
-            } else {
-                match rows {
-                    12 => tile::<12, 1>(p, w, dst, i0, j0, cols),
-                    11 => tile::<11, 1>(p, w, dst, i0, j0, cols),
-                    10 => tile::<10, 1>(p, w, dst, i0, j0, cols),
-                    9 => tile::<9, 1>(p, w, dst, i0, j0, cols),
-                    8 => tile::<8, 1>(p, w, dst, i0, j0, cols),
-                    7 => tile::<7, 1>(p, w, dst, i0, j0, cols),
-                    6 => tile::<6, 1>(p, w, dst, i0, j0, cols),
-                    5 => tile::<5, 1>(p, w, dst, i0, j0, cols),
-                    4 => tile::<4, 1>(p, w, dst, i0, j0, cols),
-                    3 => tile::<3, 1>(p, w, dst, i0, j0, cols),
-                    2 => tile::<2, 1>(p, w, dst, i0, j0, cols),
-                    _ => tile::<1, 1>(p, w, dst, i0, j0, cols),
-                }
-            }
+            };
         }
+        // SAFETY: forwarded; `rows` and `cols` stay inside m and n.
+        unsafe { if cols > 16 { by_rows!(2) } else { by_rows!(1) } }
     }
 
     /// Lanes `0..count` of a vector (all when count ≥ 16).
@@ -446,21 +427,13 @@ mod avx512 {
 mod tests {
     use super::super::uninit::OutputVec;
     use super::*;
+    use crate::kernels::test_values as values;
 
     fn pool() -> ThreadPool {
         rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build()
             .unwrap()
-    }
-
-    fn values(n: usize, seed: u32) -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) % 2001) as f32 / 1000.0
-                    - 1.0
-            })
-            .collect()
     }
 
     fn run(p: &Product<'_>) -> Result<Vec<f32>> {

@@ -95,8 +95,9 @@ pub struct FusedProduct<'a, T> {
 
 /// The types the SIMD GEMM computes natively, with their 0 and 1.
 macro_rules! gemm_matmul {
-    ($($t:ty: $zero:expr, $one:expr);* $(;)?) => {$(
+    ($($t:ty: $zero:expr, $one:expr $(, { $($fused:item)* })?);* $(;)?) => {$(
         impl MatMulElement for $t {
+            $($($fused)*)?
             fn matmul(
                 pool: &ThreadPool,
                 _: &Budget,
@@ -121,60 +122,39 @@ macro_rules! gemm_matmul {
     )*};
 }
 gemm_matmul! {
+    f32: 0.0, 1.0, {
+        fn has_fused_product() -> bool {
+            sgemm::available()
+        }
+        fn fused_product_into<'a>(
+            pool: &ThreadPool,
+            budget: &Budget,
+            p: &FusedProduct<'_, Self>,
+            c: Uninit<'a, Self>,
+        ) -> std::result::Result<Result<Written<'a, Self>>, Uninit<'a, Self>> {
+            if !sgemm::available() {
+                return Err(c);
+            }
+            let product = sgemm_product(p);
+            Ok(
+                packed_scratch(budget, &product).and_then(|(mut packed, _lease)| {
+                    sgemm::product_into(pool, &product, packed.as_deref_mut(), c)
+                }),
+            )
+        }
+        fn fused_product(
+            pool: &ThreadPool,
+            budget: &Budget,
+            p: &FusedProduct<'_, Self>,
+            c: &mut [Self],
+        ) -> Result<()> {
+            let product = sgemm_product(p);
+            let (mut packed, _lease) = packed_scratch(budget, &product)?;
+            sgemm::product(pool, &product, packed.as_deref_mut(), c)
+        }
+    };
     f64: 0.0, 1.0;
     f16: f16::ZERO, f16::ONE;
-}
-
-impl MatMulElement for f32 {
-    fn matmul(
-        pool: &ThreadPool,
-        _: &Budget,
-        shape: GemmShape,
-        a: &[Self],
-        b: &[Self],
-        c: &mut [Self],
-    ) -> Result<()> {
-        gemm(pool, shape, a, b, c, 0.0, 1.0)
-    }
-    fn matmul_into<'a>(
-        pool: &ThreadPool,
-        _: &Budget,
-        shape: GemmShape,
-        a: &[Self],
-        b: &[Self],
-        c: Uninit<'a, Self>,
-    ) -> Result<Written<'a, Self>> {
-        gemm_into(pool, shape, a, b, c, 0.0, 1.0)
-    }
-    fn has_fused_product() -> bool {
-        sgemm::available()
-    }
-    fn fused_product_into<'a>(
-        pool: &ThreadPool,
-        budget: &Budget,
-        p: &FusedProduct<'_, Self>,
-        c: Uninit<'a, Self>,
-    ) -> std::result::Result<Result<Written<'a, Self>>, Uninit<'a, Self>> {
-        if !sgemm::available() {
-            return Err(c);
-        }
-        let product = sgemm_product(p);
-        Ok(
-            packed_scratch(budget, &product).and_then(|(mut packed, _lease)| {
-                sgemm::product_into(pool, &product, packed.as_deref_mut(), c)
-            }),
-        )
-    }
-    fn fused_product(
-        pool: &ThreadPool,
-        budget: &Budget,
-        p: &FusedProduct<'_, Self>,
-        c: &mut [Self],
-    ) -> Result<()> {
-        let product = sgemm_product(p);
-        let (mut packed, _lease) = packed_scratch(budget, &product)?;
-        sgemm::product(pool, &product, packed.as_deref_mut(), c)
-    }
 }
 
 /// Zeroed room for the product's packed weights, charged to the budget,
