@@ -1,10 +1,11 @@
 //! f32 matrix product with its epilogue, in AVX-512, for convolutions and
-//! MatMuls whose right operand is a weight matrix. Unlike the `gemm`
-//! crate it packs nothing: a 12-row block of the left operand is read in
-//! place (each value broadcast), the weights are read in place in their
-//! stored row-major layout (32 columns are 128 contiguous bytes, already
-//! the microkernel's panel), and bias and clamp are applied before the
-//! single store. So the weights need no packing at load or per run.
+//! MatMuls whose right operand is a weight matrix. The left operand is
+//! never packed: a 12-row block is read in place (each value broadcast).
+//! Small weights are read in place in their row-major layout (32 columns
+//! are 128 contiguous bytes, the microkernel's panel); large ones that
+//! several row blocks read are first packed per panel into one sequential
+//! stream (see [`packed_len`]). Bias and clamp are applied before the
+//! single store.
 //!
 //! The safe entry checks every operand's length with checked arithmetic
 //! before any pointer is formed.

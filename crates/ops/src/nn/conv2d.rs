@@ -7,7 +7,9 @@
 //! fields gathered (in parallel on the run's pool) into a patch matrix of
 //! `pixels × (fh·fw·in_depth)` rows, which multiplies the filter viewed as
 //! a `(fh·fw·in_depth) × out_depth` matrix straight into the output. A 1×1
-//! filter with stride 1 and no padding is a single GEMM on the input.
+//! filter with stride 1 and no padding is a single GEMM on the input. f32
+//! on AVX-512 CPUs uses `kernels::sgemm`, which also applies the fused
+//! bias and Relu/Relu6; otherwise the `gemm` crate, then the epilogue.
 
 use crate::kernels::gemm::GemmShape;
 use crate::kernels::uninit::{OutputVec, Uninit, Written, block_writer};

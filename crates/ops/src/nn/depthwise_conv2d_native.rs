@@ -3,7 +3,9 @@
 //! output depth `in_depth * multiplier`, NHWC.
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/DepthwiseConv2dNative>
 //!
-//! Output rows are computed in parallel. Each output pixel is summed in
+//! Output rows are computed in parallel. On AVX-512 CPUs the f32 pixels
+//! whose taps are all inside the image (multiplier 1, a clamp activation)
+//! run on `kernels::depthwise`. The rest: each output pixel is summed in
 //! blocks of 64 channels held in registers across all its taps (only the
 //! taps inside the image, so padding costs nothing), compiled for the
 //! CPU's widest vectors, then finished by the epilogue (bias and activation
