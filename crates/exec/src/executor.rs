@@ -51,11 +51,17 @@ pub fn build_pool(threads: usize) -> Result<ThreadPool> {
         .map_err(|e| Error::internal(format!("cannot start the thread pool: {e}")))
 }
 
+/// What kernels of one graph may keep from its constants at load (packed
+/// weights: about the size of the weights again).
+const PREPARED_MAX_BYTES: usize = 1 << 30;
+
 /// One graph with a kernel built for each node.
 struct CompiledGraph {
     graph: Graph,
     kernels: Vec<Box<dyn Kernel>>,
     output_counts: Vec<usize>,
+    /// Bytes the kernels keep prepared from constants.
+    prepared_bytes: usize,
 }
 
 impl CompiledGraph {
@@ -63,7 +69,10 @@ impl CompiledGraph {
         plan(&self.graph, &self.output_counts, feeds, fetches, targets)
     }
 
-    fn new(graph: Graph, registry: &Registry) -> Result<Self> {
+    /// Builds every node's kernel; with `prepare`, kernels are given their
+    /// constant inputs to prepare (weights packed) within
+    /// [`PREPARED_MAX_BYTES`].
+    fn new(graph: Graph, registry: &Registry, prepare: bool) -> Result<Self> {
         let mut kernels = Vec::with_capacity(graph.len());
         let mut output_counts = Vec::with_capacity(graph.len());
         for node in graph.nodes() {
@@ -81,10 +90,32 @@ impl CompiledGraph {
             output_counts.push(count);
             kernels.push((def.build)(node).map_err(in_node)?);
         }
+        let mut room = PREPARED_MAX_BYTES;
+        if prepare {
+            for (id, node) in graph.nodes().iter().enumerate() {
+                let constants: Vec<Option<Tensor>> = node
+                    .inputs
+                    .iter()
+                    .map(|v| {
+                        let source = kernels.get(v.node).filter(|_| v.output == 0);
+                        source.and_then(|k| k.constant()).cloned()
+                    })
+                    .collect();
+                if constants.iter().all(Option::is_none) {
+                    continue;
+                }
+                let constants: Vec<Option<&Tensor>> =
+                    constants.iter().map(Option::as_ref).collect();
+                if let Some(kernel) = kernels.get_mut(id) {
+                    kernel.prepare(&constants, &mut room);
+                }
+            }
+        }
         Ok(CompiledGraph {
             graph,
             kernels,
             output_counts,
+            prepared_bytes: PREPARED_MAX_BYTES.saturating_sub(room),
         })
     }
 }
@@ -190,12 +221,13 @@ impl Executable {
         });
         let (main, original, stats) = match optimized {
             Some((optimized, stats)) => (
-                CompiledGraph::new(optimized, registry)?,
-                Some(CompiledGraph::new(graph, registry)?),
+                CompiledGraph::new(optimized, registry, true)?,
+                // Kept for rare requests: nothing prepared.
+                Some(CompiledGraph::new(graph, registry, false)?),
                 stats,
             ),
             None => (
-                CompiledGraph::new(graph, registry)?,
+                CompiledGraph::new(graph, registry, true)?,
                 None,
                 OptimizeStats::default(),
             ),
@@ -203,7 +235,8 @@ impl Executable {
         let mut functions = HashMap::with_capacity(library.len());
         for (name, mut function) in library {
             let body = std::mem::take(&mut function.body);
-            let compiled = CompiledGraph::new(body, registry).ctx(Frame::Function(name.clone()))?;
+            let compiled =
+                CompiledGraph::new(body, registry, false).ctx(Frame::Function(name.clone()))?;
             functions.insert(name, (function, compiled));
         }
         Ok(Executable {
@@ -220,6 +253,12 @@ impl Executable {
     /// The main graph as loaded.
     pub fn graph(&self) -> &Graph {
         &self.original.as_ref().unwrap_or(&self.main).graph
+    }
+
+    /// Bytes the kernels keep prepared from the model's constants (weights
+    /// packed for the f32 product at load).
+    pub fn prepared_bytes(&self) -> usize {
+        self.main.prepared_bytes
     }
 
     /// What the load-time optimizer did.

@@ -556,3 +556,117 @@ fn inference_fused_batch_norms_fold_into_the_convolution() {
     g.add(reader).unwrap();
     assert_eq!(compile(model(g), true).optimize_stats().fused_layers, 0);
 }
+
+/// `x[m×k] · w[k×n]`, naively.
+fn naive_product(x: &[f32], w: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+    let mut out = vec![0f32; m * n];
+    for i in 0..m {
+        for kk in 0..k {
+            let a = x[i * k + kk];
+            for j in 0..n {
+                out[i * n + j] = a.mul_add(w[kk * n + j], out[i * n + j]);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn large_constant_weights_are_packed_at_load_and_match() {
+    // MatMul, a pointwise and a 3×3 convolution whose weights are large
+    // enough to pack (k·n ≥ 32 Ki), and one whose weights are fed.
+    let (k, n) = (256, 160);
+    let mut g = Graph::new();
+    let x = placeholder(&mut g, "x", &[13, k]);
+    let w = constant(&mut g, "w", values(&[k, n], 1));
+    let _ = op(&mut g, "mm", "MatMul", &[x, w]);
+    let image = placeholder(&mut g, "image", &[1, 5, 6, k]);
+    let w1 = constant(&mut g, "w1", values(&[1, 1, k, n], 2));
+    let pointwise = op(&mut g, "pointwise", "Conv2D", &[image, w1]);
+    let w3 = constant(&mut g, "w3", values(&[3, 3, k, 48], 3));
+    let conv = op(&mut g, "conv", "Conv2D", &[image, w3]);
+    for (id, padding) in [(pointwise, "VALID"), (conv, "SAME")] {
+        let node = g.node_mut(id).unwrap();
+        node.attrs
+            .insert("strides".into(), Attr::IntList(vec![1, 1, 1, 1]));
+        node.attrs
+            .insert("padding".into(), Attr::Str(padding.as_bytes().to_vec()));
+    }
+    let fed = placeholder(&mut g, "fed", &[k, n]);
+    let _ = op(&mut g, "mm_fed", "MatMul", &[x, fed]);
+    for optimize in [true, false] {
+        let exe = compile(model(g.clone()), optimize);
+        if ward_ops::kernels::sgemm::available() {
+            // Three copies, each padded to whole 32-column panels.
+            let want = 4 * k * (160 + 160 + 9 * 64);
+            assert_eq!(exe.prepared_bytes(), want, "optimize {optimize}");
+        } else {
+            assert_eq!(exe.prepared_bytes(), 0);
+        }
+        let xs = values(&[13, k], 4);
+        let got = run(&exe, vec![("x", xs.clone())], "mm");
+        let want = naive_product(
+            xs.as_slice().unwrap(),
+            values(&[k, n], 1).as_slice().unwrap(),
+            13,
+            k,
+            n,
+        );
+        assert_close(
+            &got,
+            &Tensor::from_vec(Shape::new(vec![13, n]).unwrap(), want, None).unwrap(),
+        );
+        // Weights that are not the constant are read as given.
+        let other = values(&[k, n], 9);
+        let got = run(
+            &exe,
+            vec![("x", xs.clone()), ("fed", other.clone())],
+            "mm_fed",
+        );
+        let want = naive_product(xs.as_slice().unwrap(), other.as_slice().unwrap(), 13, k, n);
+        assert_close(
+            &got,
+            &Tensor::from_vec(Shape::new(vec![13, n]).unwrap(), want, None).unwrap(),
+        );
+        // The pointwise convolution is the product over all 30 pixels.
+        let pixels = values(&[1, 5, 6, k], 5);
+        let got = run(&exe, vec![("image", pixels.clone())], "pointwise");
+        let want = naive_product(
+            pixels.as_slice().unwrap(),
+            values(&[k, n], 2).as_slice().unwrap(),
+            30,
+            k,
+            n,
+        );
+        assert_close(
+            &got,
+            &Tensor::from_vec(Shape::new(vec![1, 5, 6, n]).unwrap(), want, None).unwrap(),
+        );
+        // The 3×3 convolution (SAME, so 1 pixel of zeros around).
+        let got = run(&exe, vec![("image", pixels.clone())], "conv");
+        let (input, filter) = (pixels.as_slice::<f32>().unwrap(), values(&[3, 3, k, 48], 3));
+        let filter = filter.as_slice::<f32>().unwrap();
+        let mut want = vec![0f32; 5 * 6 * 48];
+        for y in 0..5 {
+            for x in 0..6 {
+                for (dy, dx) in (0..3).flat_map(|dy| (0..3).map(move |dx| (dy, dx))) {
+                    let (iy, ix) = ((y + dy) as isize - 1, (x + dx) as isize - 1);
+                    if !(0..5).contains(&iy) || !(0..6).contains(&ix) {
+                        continue;
+                    }
+                    for c in 0..k {
+                        let v = input[(iy as usize * 6 + ix as usize) * k + c];
+                        for o in 0..48 {
+                            want[(y * 6 + x) * 48 + o] +=
+                                v * filter[((dy * 3 + dx) * k + c) * 48 + o];
+                        }
+                    }
+                }
+            }
+        }
+        assert_close(
+            &got,
+            &Tensor::from_vec(Shape::new(vec![1, 5, 6, 48]).unwrap(), want, None).unwrap(),
+        );
+    }
+}

@@ -82,6 +82,19 @@ pub trait Kernel: Send + Sync + Debug {
     /// Computes the outputs. Inputs are owned so a kernel may reuse a buffer
     /// nobody else holds.
     fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>>;
+
+    /// Called once at load with the inputs that are graph constants (None
+    /// for the others): the kernel may keep what it can compute once, such
+    /// as its weights packed for its product, in at most `room` bytes,
+    /// which it takes from `room`. The default keeps nothing.
+    fn prepare(&mut self, constants: &[Option<&Tensor>], room: &mut usize) {
+        let _ = (constants, room);
+    }
+
+    /// The value of a constant node (`Const`), else None.
+    fn constant(&self) -> Option<&Tensor> {
+        None
+    }
 }
 
 /// An op: its declared spec and how to build a kernel for a node.

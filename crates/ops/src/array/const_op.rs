@@ -38,4 +38,7 @@ impl Kernel for Const {
     fn eval(&self, _: &EvalCtx<'_>, _: Vec<Tensor>) -> Result<Vec<Tensor>> {
         one(self.value.clone())
     }
+    fn constant(&self) -> Option<&Tensor> {
+        Some(&self.value)
+    }
 }

@@ -33,6 +33,8 @@ pub struct Product<'a> {
     pub bias: Option<&'a [f32]>,
     pub lo: f32,
     pub hi: f32,
+    /// `b` already packed by [`pack`], read instead of `b`.
+    pub prepacked: Option<&'a [f32]>,
 }
 
 /// Whether [`product_into`] runs on this CPU.
@@ -62,13 +64,64 @@ pub fn product(
 /// when the weights are big enough to come from memory and more than one
 /// row block reads each panel: their rows are n·4 bytes apart, and the
 /// hardware prefetcher loses such a stream at every page, while a packed
-/// panel is one sequential stream. The length of the copy, or None.
+/// panel is one sequential stream. The length of the copy to pack into
+/// for this run, or None (weights read in place, or packed beforehand).
 pub fn packed_len(p: &Product<'_>) -> Option<usize> {
-    let weights = p.k.checked_mul(p.n)?;
-    if p.m <= PACK_MIN_ROWS || weights < PACK_MIN_WEIGHTS {
+    if p.prepacked.is_some() || p.m <= PACK_MIN_ROWS || !packing_pays(p.k, p.n) {
         return None;
     }
-    p.n.div_ceil(PANEL).checked_mul(PANEL)?.checked_mul(p.k)
+    packed_size(p.k, p.n)
+}
+
+/// Whether `k × n` weights are worth packing once for every run: they are
+/// large enough that their rows come from memory, and this CPU runs the
+/// kernel.
+pub fn packing_pays(k: usize, n: usize) -> bool {
+    k.checked_mul(n).is_some_and(|w| w >= PACK_MIN_WEIGHTS) && available()
+}
+
+/// The length of `k × n` weights packed by [`pack`]: whole panels, the
+/// last one zero-padded.
+pub fn packed_size(k: usize, n: usize) -> Option<usize> {
+    n.div_ceil(PANEL).checked_mul(PANEL)?.checked_mul(k)
+}
+
+/// Packs row-major `k × n` weights `b` into `packed`, which must hold
+/// [`packed_size`] values; the last panel is zero beyond column n.
+pub fn pack(k: usize, n: usize, b: &[f32], packed: &mut [f32]) -> Result<()> {
+    check_pack(k, n, b, packed)?;
+    packed
+        .chunks_exact_mut(k.saturating_mul(PANEL).max(1))
+        .enumerate()
+        .for_each(|(j, panel)| pack_panel(n, b, j, panel));
+    Ok(())
+}
+
+fn check_pack(k: usize, n: usize, b: &[f32], packed: &[f32]) -> Result<()> {
+    let weights = k.checked_mul(n);
+    if weights.is_none_or(|w| b.len() < w) || Some(packed.len()) != packed_size(k, n) {
+        return Err(Error::internal(format!(
+            "packing {k}x{n} weights of {} values into {}",
+            b.len(),
+            packed.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Panel j: rows 0..k of columns 32j..32j+32 (zero beyond n).
+fn pack_panel(n: usize, b: &[f32], j: usize, panel: &mut [f32]) {
+    let j0 = j.saturating_mul(PANEL);
+    let cols = n.saturating_sub(j0).min(PANEL);
+    for (row, dst) in b.chunks_exact(n.max(1)).zip(panel.chunks_exact_mut(PANEL)) {
+        // cols ≤ PANEL, the chunk's length.
+        if let Some((dst, pad)) = dst.split_at_mut_checked(cols) {
+            if let Some(src) = row.get(j0..).and_then(|r| r.get(..cols)) {
+                dst.copy_from_slice(src);
+            }
+            pad.fill(0.0);
+        }
+    }
 }
 
 /// Row blocks (12 rows) at and below which weights are read in place.
@@ -78,13 +131,23 @@ const PACK_MIN_WEIGHTS: usize = 1 << 15;
 /// Columns per packed panel (the kernel's panel width).
 const PANEL: usize = 32;
 
-/// The weights' layout for the kernel: packed into `packed` (which must
-/// hold [`packed_len`] zeroed values) when given, else in place.
+/// The weights' layout for the kernel: packed beforehand, packed now into
+/// `packed` (which must hold [`packed_len`] values) when given, or
+/// in place.
 fn weights<'a>(
     pool: &ThreadPool,
     p: &Product<'a>,
     packed: Option<&'a mut [f32]>,
 ) -> Result<Weights<'a>> {
+    if let Some(prepacked) = p.prepacked {
+        if Some(prepacked.len()) != packed_size(p.k, p.n) {
+            return Err(Error::internal("prepacked weights of the wrong length"));
+        }
+        return Ok(Weights {
+            values: prepacked,
+            packed: true,
+        });
+    }
     let Some(packed) = packed else {
         return Ok(Weights {
             values: p.b,
@@ -94,32 +157,19 @@ fn weights<'a>(
     if Some(packed.len()) != packed_len(p) {
         return Err(Error::internal("packed weights of the wrong length"));
     }
-    // Panel j holds rows 0..k of columns 32j..32j+32, zero beyond n.
-    let panel_len = p.k.saturating_mul(PANEL);
-    let pack = |(j, panel): (usize, &mut [f32])| {
-        let j0 = j.saturating_mul(PANEL);
-        let cols = p.n.saturating_sub(j0).min(PANEL);
-        for (row, dst) in
-            p.b.chunks_exact(p.n.max(1))
-                .zip(panel.chunks_exact_mut(PANEL))
-        {
-            let src = row.get(j0..).and_then(|r| r.get(..cols));
-            let dst = dst.get_mut(..cols);
-            if let (Some(src), Some(dst)) = (src, dst) {
-                dst.copy_from_slice(src);
-            }
-        }
-    };
+    check_pack(p.k, p.n, p.b, packed)?;
+    let panel_len = p.k.saturating_mul(PANEL).max(1);
+    let pack = |(j, panel): (usize, &mut [f32])| pack_panel(p.n, p.b, j, panel);
     if parallel(pool, p) {
         pool.install(|| {
             packed
-                .par_chunks_exact_mut(panel_len.max(1))
+                .par_chunks_exact_mut(panel_len)
                 .enumerate()
                 .for_each(pack)
         });
     } else {
         packed
-            .chunks_exact_mut(panel_len.max(1))
+            .chunks_exact_mut(panel_len)
             .enumerate()
             .for_each(pack);
     }
@@ -466,6 +516,7 @@ mod tests {
                             bias: with_bias.then_some(&bias[..]),
                             lo,
                             hi,
+                            prepacked: None,
                         };
                         let got = run(&p).unwrap();
                         let mut again = vec![f32::NAN; m * n];
@@ -510,6 +561,7 @@ mod tests {
                 bias: Some(&bias),
                 lo: 0.0,
                 hi: 6.0,
+                prepacked: None,
             };
             let len = packed_len(&p).unwrap();
             assert_eq!(len, n.div_ceil(32) * 32 * k);
@@ -522,6 +574,30 @@ mod tests {
             // A copy of the wrong size is refused.
             let mut short = vec![0f32; len - 1];
             assert!(product(&pool(), &p, Some(&mut short), &mut via_panels).is_err());
+            // Packed once beforehand: the same product, at any row count.
+            let mut once = vec![f32::NAN; len];
+            pack(k, n, &b, &mut once).unwrap();
+            assert_eq!(once, packed, "{m}x{k}x{n}");
+            for rows in [m, 1, 5] {
+                let p = Product { m: rows, ..p };
+                let mut want = vec![f32::NAN; rows * n];
+                product(&pool(), &p, None, &mut want).unwrap();
+                let prepacked = Product {
+                    prepacked: Some(&once),
+                    ..p
+                };
+                assert_eq!(packed_len(&prepacked), None);
+                let mut got = vec![f32::NAN; rows * n];
+                product(&pool(), &prepacked, None, &mut got).unwrap();
+                assert_eq!(want, got, "{rows}x{k}x{n} prepacked");
+            }
+            let wrong = Product {
+                prepacked: Some(&once[1..]),
+                ..p
+            };
+            assert!(product(&pool(), &wrong, None, &mut via_panels).is_err());
+            assert!(pack(k, n, &b[1..], &mut once).is_err());
+            assert!(pack(k, n, &b, &mut short).is_err());
         }
         // Few rows or small weights read the weights in place.
         let (a, b) = (values(12 * 4096, 1), values(4096 * 64, 2));
@@ -534,6 +610,7 @@ mod tests {
             bias: None,
             lo: 0.0,
             hi: 1.0,
+            prepacked: None,
         };
         assert_eq!(packed_len(&few), None);
         assert_eq!(
@@ -560,6 +637,7 @@ mod tests {
             bias: None,
             lo: 0.0,
             hi: 1.0,
+            prepacked: None,
         };
         assert!(run(&p).is_err());
         let p = Product {
@@ -588,6 +666,7 @@ mod tests {
             bias: None,
             lo: 0.0,
             hi: 6.0,
+            prepacked: None,
         };
         let got = run(&p).unwrap();
         assert!(got[0].is_nan());

@@ -34,6 +34,11 @@ impl Kernel for FusedMatMul {
         self.matmul.infer_output(inputs)
     }
 
+    fn prepare(&mut self, constants: &[Option<&Tensor>], room: &mut usize) {
+        self.matmul
+            .prepare_weights(constants.get(1).copied().flatten(), room);
+    }
+
     fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
         let [a, b, bias] = take(inputs)?;
         if bias.dtype() != a.dtype() {

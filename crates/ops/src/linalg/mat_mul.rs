@@ -4,7 +4,7 @@
 use crate::kernels::gemm::GemmShape;
 use crate::kernels::uninit::OutputVec;
 use crate::prelude::*;
-use crate::util::matmul::{BiasClamp, FusedProduct, MatMulElement};
+use crate::util::matmul::{BiasClamp, FusedProduct, MatMulElement, PackedWeights};
 use ward_tensor::DType::{BF16, F16, F32, F64, I32, I64};
 
 pub const DEF: OpDef = OpDef {
@@ -22,6 +22,8 @@ pub const DEF: OpDef = OpDef {
 pub(crate) struct MatMul {
     transpose_a: bool,
     transpose_b: bool,
+    /// A constant right operand packed at load for the fused product.
+    packed: Option<PackedWeights>,
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
@@ -33,7 +35,20 @@ impl MatMul {
         Ok(MatMul {
             transpose_a: node.attrs.bool_or("transpose_a", false)?,
             transpose_b: node.attrs.bool_or("transpose_b", false)?,
+            packed: None,
         })
+    }
+
+    /// Packs a constant, untransposed right operand for the fused product.
+    pub(crate) fn prepare_weights(&mut self, b: Option<&Tensor>, room: &mut usize) {
+        if self.transpose_a || self.transpose_b {
+            return;
+        }
+        if let Some(b) = b
+            && let &[k, n] = b.dims()
+        {
+            self.packed = PackedWeights::new(b, k, n, room);
+        }
     }
 
     /// (m, k) of op(a) and (k, n) of op(b) from their dims.
@@ -73,6 +88,10 @@ impl MatMul {
 impl Kernel for MatMul {
     fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
         self.infer_output(inputs)
+    }
+
+    fn prepare(&mut self, constants: &[Option<&Tensor>], room: &mut usize) {
+        self.prepare_weights(constants.get(1).copied().flatten(), room);
     }
 
     fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
@@ -160,6 +179,10 @@ impl MatMul {
         };
         let out_shape = Shape::new(vec![m, n])?;
         let len = out_shape.num_elements()?;
+        let prepacked = self
+            .packed
+            .as_ref()
+            .and_then(|p| p.for_weights::<T>(b, k, n));
         let (a, b) = (a.as_slice()?, b.as_slice()?);
         // The product writes the whole output: no zero-fill first.
         let (out, lease) = ctx.budget.alloc_empty::<T>(len, "MatMul output")?;
@@ -174,6 +197,7 @@ impl MatMul {
             bias,
             lo,
             hi,
+            prepacked,
         };
         let mut done = false;
         let out = OutputVec::new(out, len)?.init_blocks(len, |_, c| {

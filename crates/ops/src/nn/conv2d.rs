@@ -14,7 +14,7 @@
 use crate::kernels::gemm::GemmShape;
 use crate::kernels::uninit::{OutputVec, Uninit, Written, block_writer};
 use crate::prelude::*;
-use crate::util::matmul::{BiasClamp, FusedProduct, MatMulElement};
+use crate::util::matmul::{BiasClamp, FusedProduct, MatMulElement, PackedWeights};
 use crate::util::window::{
     Padding, dims_of_rank, output_dim, output_dim_partial, padding, positive4, require_nhwc,
     shifted,
@@ -44,6 +44,8 @@ pub(crate) struct Conv2D {
     strides: [usize; 2],
     dilations: [usize; 2],
     padding: Padding,
+    /// A constant filter packed at load for the fused product.
+    packed: Option<PackedWeights>,
 }
 
 fn build(node: &Node) -> Result<Box<dyn Kernel>> {
@@ -74,14 +76,20 @@ fn fused_epilogue<'a, T: MatMulElement>(finish: Option<Finish<'a, T>>) -> Option
     }
 }
 
-/// `a · b` with the fused epilogue into `c`, or `c` back untouched.
-#[allow(clippy::too_many_arguments)]
+/// The filter as a `k × out_depth` matrix, and its copy packed at load.
+#[derive(Clone, Copy)]
+struct Filter<'a, T> {
+    values: &'a [T],
+    packed: Option<&'a [T]>,
+}
+
+/// `a · filter` with the fused epilogue into `c`, or `c` back untouched.
 fn fused_product<'a, T: MatMulElement>(
     ctx: &EvalCtx<'_>,
     fused: Option<BiasClamp<'_, T>>,
     (m, n, k): (usize, usize, usize),
     a: &[T],
-    b: &[T],
+    filter: Filter<'_, T>,
     c: Uninit<'a, T>,
 ) -> std::result::Result<Result<Written<'a, T>>, Uninit<'a, T>> {
     let Some((bias, (lo, hi))) = fused else {
@@ -95,10 +103,11 @@ fn fused_product<'a, T: MatMulElement>(
             n,
             k,
             a,
-            b,
+            b: filter.values,
             bias,
             lo,
             hi,
+            prepacked: filter.packed,
         },
         c,
     )
@@ -128,7 +137,18 @@ impl Conv2D {
             strides: [sh, sw],
             dilations: [dh, dw],
             padding,
+            packed: None,
         })
+    }
+
+    /// Packs a constant HWIO filter for the fused product.
+    pub(crate) fn prepare_filter(&mut self, filter: Option<&Tensor>, room: &mut usize) {
+        let Some(filter) = filter else { return };
+        let &[h, w, in_c, out_c] = filter.dims() else {
+            return;
+        };
+        let k = h.checked_mul(w).and_then(|v| v.checked_mul(in_c));
+        self.packed = k.and_then(|k| PackedWeights::new(filter, k, out_c, room));
     }
 }
 
@@ -201,6 +221,10 @@ impl Conv2D {
 impl Kernel for Conv2D {
     fn infer(&self, inputs: &[ValueInfo]) -> Result<Vec<ValueInfo>> {
         self.infer_output(inputs)
+    }
+
+    fn prepare(&mut self, constants: &[Option<&Tensor>], room: &mut usize) {
+        self.prepare_filter(constants.get(1).copied().flatten(), room);
     }
 
     fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
@@ -309,6 +333,13 @@ impl Conv2D {
             && g.out_h == g.in_h
             && g.out_w == g.in_w;
         let fused = fused_epilogue(finish);
+        let filter = Filter {
+            values: fs,
+            packed: self
+                .packed
+                .as_ref()
+                .and_then(|p| p.for_weights::<T>(f, k, g.out_c)),
+        };
         if pointwise {
             // Every output block is written whole by the GEMM: no zero-fill.
             let (out, lease) = ctx.budget.alloc_empty::<T>(len, "Conv2D output")?;
@@ -317,7 +348,7 @@ impl Conv2D {
                 // One product over all pixels: the kernel splits its tiles
                 // over the pool and applies the epilogue itself.
                 let out = out.init_blocks(len, |_, c| {
-                    match fused_product(ctx, fused, (pixels, g.out_c, k), xs, fs, c) {
+                    match fused_product(ctx, fused, (pixels, g.out_c, k), xs, filter, c) {
                         Ok(written) => written,
                         Err(_) => Err(Error::internal("the fused product refused its output")),
                     }
@@ -365,7 +396,7 @@ impl Conv2D {
             return Tensor::from_vec(out_shape, out, Some(lease));
         }
         if g.groups == 1 {
-            return self.im2col(ctx, g, xs, fs, finish, (pixels, k), out_shape);
+            return self.im2col(ctx, g, xs, filter, finish, (pixels, k), out_shape);
         }
         let (mut out, lease) = ctx
             .budget
@@ -445,7 +476,7 @@ impl Conv2D {
         ctx: &EvalCtx<'_>,
         g: &Geometry,
         xs: &[T],
-        fs: &[T],
+        filter: Filter<'_, T>,
         finish: Option<Finish<'_, T>>,
         (pixels, k): (usize, usize),
         out_shape: Shape,
@@ -471,7 +502,7 @@ impl Conv2D {
             let used = rows.checked_mul(k).ok_or_else(overflow)?;
             let block = patches.get_mut(..used).ok_or_else(overflow)?;
             self.gather(ctx, g, xs, block, row0, 0, k);
-            let c = match fused_product(ctx, fused, (rows, g.out_c, k), block, fs, c) {
+            let c = match fused_product(ctx, fused, (rows, g.out_c, k), block, filter, c) {
                 Ok(written) => return written,
                 Err(c) => c,
             };
@@ -482,7 +513,7 @@ impl Conv2D {
                 transpose_a: false,
                 transpose_b: false,
             };
-            let mut written = T::matmul_into(ctx.pool, ctx.budget, shape, block, fs, c)?;
+            let mut written = T::matmul_into(ctx.pool, ctx.budget, shape, block, filter.values, c)?;
             if let Some(finish) = finish {
                 (finish.apply)(written.values());
             }

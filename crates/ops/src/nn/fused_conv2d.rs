@@ -52,6 +52,14 @@ impl Kernel for FusedConv2D {
         self.conv.infer_output(inputs)
     }
 
+    fn prepare(&mut self, constants: &[Option<&Tensor>], room: &mut usize) {
+        // A batch norm scales the filter anew each run.
+        if matches!(self.args, FusedArgs::Bias) {
+            self.conv
+                .prepare_filter(constants.get(1).copied().flatten(), room);
+        }
+    }
+
     fn eval(&self, ctx: &EvalCtx<'_>, inputs: Vec<Tensor>) -> Result<Vec<Tensor>> {
         let (x, f, bias) = match self.args {
             FusedArgs::Bias => {

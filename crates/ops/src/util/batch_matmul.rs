@@ -149,6 +149,7 @@ impl BatchMatMulAttrs {
                         bias: None,
                         lo: f32::NEG_INFINITY,
                         hi: f32::INFINITY,
+                        prepacked: None,
                     };
                     if let Some(done) = fused_product_over(ctx.pool, ctx.budget, &unbounded, cm) {
                         return done;

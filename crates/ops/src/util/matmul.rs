@@ -5,7 +5,7 @@ use crate::kernels::gemm::{GemmShape, gemm, gemm_into};
 use crate::kernels::sgemm;
 use crate::kernels::uninit::{Uninit, Written};
 use rayon::ThreadPool;
-use ward_tensor::{Budget, Element, Error, Result, bf16, f16};
+use ward_tensor::{Budget, DType, Element, Error, Result, Shape, Tensor, bf16, f16};
 
 /// Numbers a matrix product can be computed on.
 pub trait MatMulElement: Element {
@@ -91,6 +91,8 @@ pub struct FusedProduct<'a, T> {
     pub bias: Option<&'a [T]>,
     pub lo: f32,
     pub hi: f32,
+    /// `b` packed at load ([`PackedWeights`]), read instead of `b`.
+    pub prepacked: Option<&'a [T]>,
 }
 
 /// The types the SIMD GEMM computes natively, with their 0 and 1.
@@ -182,6 +184,56 @@ fn sgemm_product<'a>(p: &FusedProduct<'a, f32>) -> sgemm::Product<'a> {
         bias: p.bias,
         lo: p.lo,
         hi: p.hi,
+        prepacked: p.prepacked,
+    }
+}
+
+/// Constant f32 weights packed once at load for the fused product, with
+/// the tensor they were packed from. A run reads them only when its
+/// weights are that very buffer viewed as the same matrix; holding the
+/// tensor keeps its buffer shared, so it is never changed in place.
+#[derive(Debug)]
+pub struct PackedWeights {
+    source: Tensor,
+    k: usize,
+    n: usize,
+    packed: Tensor,
+}
+
+impl PackedWeights {
+    /// `weights` viewed as a `k × n` matrix, packed when they are f32,
+    /// this CPU runs the fused product, packing pays for their size, and
+    /// the copy fits in `room` bytes (then taken from it).
+    pub fn new(weights: &Tensor, k: usize, n: usize, room: &mut usize) -> Option<PackedWeights> {
+        if weights.dtype() != DType::F32
+            || k.checked_mul(n) != Some(weights.len())
+            || !sgemm::packing_pays(k, n)
+        {
+            return None;
+        }
+        let len = sgemm::packed_size(k, n)?;
+        let left = room.checked_sub(len.checked_mul(std::mem::size_of::<f32>())?)?;
+        let mut values = Vec::new();
+        values.try_reserve_exact(len).ok()?;
+        values.resize(len, 0f32);
+        sgemm::pack(k, n, weights.as_slice::<f32>().ok()?, &mut values).ok()?;
+        let packed = Tensor::from_vec(Shape::vector(len), values, None).ok()?;
+        *room = left;
+        Some(PackedWeights {
+            source: weights.clone(),
+            k,
+            n,
+            packed,
+        })
+    }
+
+    /// The packed values, when `weights` viewed as `k × n` are the ones
+    /// they were packed from.
+    pub fn for_weights<T: Element>(&self, weights: &Tensor, k: usize, n: usize) -> Option<&[T]> {
+        if !weights.shares_buffer(&self.source) || (k, n) != (self.k, self.n) {
+            return None;
+        }
+        self.packed.as_slice::<T>().ok()
     }
 }
 
