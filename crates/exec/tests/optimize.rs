@@ -670,3 +670,112 @@ fn large_constant_weights_are_packed_at_load_and_match() {
         );
     }
 }
+
+/// A naive NHWC convolution with TF's SAME or VALID padding.
+fn naive_conv(
+    x: &Tensor,
+    w: &Tensor,
+    stride: usize,
+    dilation: usize,
+    same: bool,
+) -> (Vec<usize>, Vec<f32>) {
+    let (xd, wd_) = (x.dims(), w.dims());
+    let (n, h, wd, c) = (xd[0], xd[1], xd[2], xd[3]);
+    let (kh, kw, o) = (wd_[0], wd_[1], wd_[3]);
+    let (xs, ws) = (x.as_slice::<f32>().unwrap(), w.as_slice::<f32>().unwrap());
+    let reach = |k: usize| (k - 1) * dilation + 1;
+    let (oh, ow) = if same {
+        (h.div_ceil(stride), wd.div_ceil(stride))
+    } else {
+        ((h - reach(kh)) / stride + 1, (wd - reach(kw)) / stride + 1)
+    };
+    let pad = |out: usize, input: usize, k: usize| {
+        if same {
+            ((out - 1) * stride + reach(k)).saturating_sub(input) / 2
+        } else {
+            0
+        }
+    };
+    let (pt, pl) = (pad(oh, h, kh), pad(ow, wd, kw));
+    let mut out = vec![0f32; n * oh * ow * o];
+    for b in 0..n {
+        for y in 0..oh {
+            for xx in 0..ow {
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        let iy = (y * stride + ky * dilation) as isize - pt as isize;
+                        let ix = (xx * stride + kx * dilation) as isize - pl as isize;
+                        if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
+                            continue;
+                        }
+                        for ci in 0..c {
+                            let v = xs[((b * h + iy as usize) * wd + ix as usize) * c + ci];
+                            for oc in 0..o {
+                                out[((b * oh + y) * ow + xx) * o + oc] +=
+                                    v * ws[((ky * kw + kx) * c + ci) * o + oc];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (vec![n, oh, ow, o], out)
+}
+
+#[test]
+fn convolutions_over_few_channels_match_a_naive_convolution() {
+    // (input, filter, stride, dilation, SAME): few input channels read in
+    // place by the product, and a deeper one that is gathered.
+    type Case<'a> = (&'a [usize], &'a [usize], usize, usize, bool);
+    let cases: &[Case] = &[
+        (&[2, 9, 11, 3], &[3, 3, 3, 8], 2, 1, true),
+        (&[1, 12, 12, 3], &[3, 3, 3, 32], 2, 1, false),
+        (&[1, 10, 9, 2], &[3, 3, 2, 5], 1, 2, false),
+        (&[1, 7, 7, 1], &[2, 2, 1, 33], 1, 1, true),
+        (&[1, 8, 8, 4], &[5, 5, 4, 3], 3, 1, true),
+        (&[1, 6, 6, 16], &[3, 3, 16, 8], 1, 1, true),
+    ];
+    for &(input, filter, stride, dilation, same) in cases {
+        let mut g = Graph::new();
+        let x = placeholder(&mut g, "x", input);
+        let w = constant(&mut g, "w", values(filter, 1));
+        let conv = op(&mut g, "conv", "Conv2D", &[x, w]);
+        let node = g.node_mut(conv).unwrap();
+        let s = stride as i64;
+        let d = dilation as i64;
+        node.attrs
+            .insert("strides".into(), Attr::IntList(vec![1, s, s, 1]));
+        node.attrs
+            .insert("dilations".into(), Attr::IntList(vec![1, d, d, 1]));
+        let padding = if same { "SAME" } else { "VALID" };
+        node.attrs
+            .insert("padding".into(), Attr::Str(padding.as_bytes().to_vec()));
+        let channels = filter[3];
+        let b = constant(&mut g, "b", values(&[channels], 2));
+        let add = op(&mut g, "add", "BiasAdd", &[conv, b]);
+        let _ = op(&mut g, "act", "Relu", &[add]);
+        let xs = values(input, 3);
+        let (dims, mut want) = naive_conv(&xs, &values(filter, 1), stride, dilation, same);
+        let plain =
+            Tensor::from_vec(Shape::new(dims.clone()).unwrap(), want.clone(), None).unwrap();
+        let bias = values(&[channels], 2);
+        for (i, v) in want.iter_mut().enumerate() {
+            *v = (*v + bias.as_slice::<f32>().unwrap()[i % channels]).max(0.0);
+        }
+        let want = Tensor::from_vec(Shape::new(dims).unwrap(), want, None).unwrap();
+        for optimize in [true, false] {
+            let exe = compile(model(g.clone()), optimize);
+            let case =
+                format!("{input:?} {filter:?} stride {stride} dilation {dilation} {padding}");
+            assert_eq!(
+                exe.optimize_stats().fused_layers,
+                usize::from(optimize),
+                "{case}"
+            );
+            let got = run(&exe, vec![("x", xs.clone())], "act");
+            assert_close(&got, &want);
+            assert_close(&run(&exe, vec![("x", xs.clone())], "conv"), &plain);
+        }
+    }
+}

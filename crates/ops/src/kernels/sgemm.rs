@@ -35,6 +35,18 @@ pub struct Product<'a> {
     pub hi: f32,
     /// `b` already packed by [`pack`], read instead of `b`.
     pub prepacked: Option<&'a [f32]>,
+    /// Where `a`'s elements are when it is not dense (an implicit im2col).
+    pub a_index: Option<Indexed<'a>>,
+}
+
+/// A left operand addressed through two tables: element (i, kk) is
+/// `a[rows[i] + cols[kk]]`. A convolution's patch matrix read straight
+/// from its (padded) input: `rows` holds each output pixel's first input
+/// value, `cols` each tap's offset from it.
+#[derive(Debug, Clone, Copy)]
+pub struct Indexed<'a> {
+    pub rows: &'a [usize],
+    pub cols: &'a [usize],
 }
 
 /// Whether [`product_into`] runs on this CPU.
@@ -223,11 +235,15 @@ fn check(p: &Product<'_>, c_len_given: usize) -> Result<()> {
         rows.checked_mul(cols)
             .ok_or_else(|| Error::overflow(format!("{what} size")))
     };
-    let (a_len, b_len, c_len) = (
+    let (dense_a_len, b_len, c_len) = (
         size(p.m, p.k, "left matrix")?,
         size(p.k, p.n, "right matrix")?,
         size(p.m, p.n, "output matrix")?,
     );
+    let a_len = match p.a_index {
+        None => dense_a_len,
+        Some(index) => indexed_len(p, index)?,
+    };
     if p.a.len() < a_len || p.b.len() < b_len || c_len_given != c_len {
         return Err(Error::internal(format!(
             "a {}x{}x{} product given operands of {}, {} and {} elements",
@@ -250,6 +266,26 @@ fn check(p: &Product<'_>, c_len_given: usize) -> Result<()> {
         return Err(Error::internal("the AVX-512 product ran without AVX-512"));
     }
     Ok(())
+}
+
+/// The length an indexed left operand must have: one past its furthest
+/// element; both tables must match the product's m and k.
+fn indexed_len(p: &Product<'_>, index: Indexed<'_>) -> Result<usize> {
+    if index.rows.len() != p.m || index.cols.len() != p.k {
+        return Err(Error::internal(format!(
+            "a {}x{} left operand indexed by {} rows and {} columns",
+            p.m,
+            p.k,
+            index.rows.len(),
+            index.cols.len()
+        )));
+    }
+    let (Some(row), Some(col)) = (index.rows.iter().max(), index.cols.iter().max()) else {
+        return Ok(0);
+    };
+    row.checked_add(*col)
+        .and_then(|last| last.checked_add(1))
+        .ok_or_else(|| Error::overflow("indexed left matrix"))
 }
 
 /// # Safety
@@ -349,12 +385,14 @@ mod avx512 {
             run(0..tiles);
             return;
         }
-        // Contiguous runs of tiles, so each thread keeps its blocks hot.
-        let per = tiles.div_ceil(parts);
+        // Contiguous runs of tiles, so each thread keeps its blocks hot,
+        // whose lengths differ by at most one tile (25 tiles in 8 parts:
+        // 4 and 3s, not 4s and a 1 that leave one thread a third idle).
+        let parts = parts.min(tiles);
         pool.install(|| {
-            (0..tiles.div_ceil(per))
+            (0..parts)
                 .into_par_iter()
-                .for_each(|part| run(part * per..((part + 1) * per).min(tiles)));
+                .for_each(|part| run(part * tiles / parts..(part + 1) * tiles / parts));
         });
     }
 
@@ -369,25 +407,33 @@ mod avx512 {
         // One instantiation per row count, so each tile's accumulators
         // stay in registers.
         macro_rules! by_rows {
-            ($v:literal) => {
+            ($v:literal, $l:ty) => {
                 match rows {
-                    12 => tile::<12, $v>(p, w, dst, i0, j0, cols),
-                    11 => tile::<11, $v>(p, w, dst, i0, j0, cols),
-                    10 => tile::<10, $v>(p, w, dst, i0, j0, cols),
-                    9 => tile::<9, $v>(p, w, dst, i0, j0, cols),
-                    8 => tile::<8, $v>(p, w, dst, i0, j0, cols),
-                    7 => tile::<7, $v>(p, w, dst, i0, j0, cols),
-                    6 => tile::<6, $v>(p, w, dst, i0, j0, cols),
-                    5 => tile::<5, $v>(p, w, dst, i0, j0, cols),
-                    4 => tile::<4, $v>(p, w, dst, i0, j0, cols),
-                    3 => tile::<3, $v>(p, w, dst, i0, j0, cols),
-                    2 => tile::<2, $v>(p, w, dst, i0, j0, cols),
-                    _ => tile::<1, $v>(p, w, dst, i0, j0, cols),
+                    12 => tile::<12, $v, $l>(p, w, dst, i0, j0, cols),
+                    11 => tile::<11, $v, $l>(p, w, dst, i0, j0, cols),
+                    10 => tile::<10, $v, $l>(p, w, dst, i0, j0, cols),
+                    9 => tile::<9, $v, $l>(p, w, dst, i0, j0, cols),
+                    8 => tile::<8, $v, $l>(p, w, dst, i0, j0, cols),
+                    7 => tile::<7, $v, $l>(p, w, dst, i0, j0, cols),
+                    6 => tile::<6, $v, $l>(p, w, dst, i0, j0, cols),
+                    5 => tile::<5, $v, $l>(p, w, dst, i0, j0, cols),
+                    4 => tile::<4, $v, $l>(p, w, dst, i0, j0, cols),
+                    3 => tile::<3, $v, $l>(p, w, dst, i0, j0, cols),
+                    2 => tile::<2, $v, $l>(p, w, dst, i0, j0, cols),
+                    _ => tile::<1, $v, $l>(p, w, dst, i0, j0, cols),
                 }
             };
         }
-        // SAFETY: forwarded; `rows` and `cols` stay inside m and n.
-        unsafe { if cols > 16 { by_rows!(2) } else { by_rows!(1) } }
+        // SAFETY: forwarded; `rows` and `cols` stay inside m and n, and
+        // the row reader matches `p.a_index`.
+        unsafe {
+            match (cols > 16, p.a_index.is_some()) {
+                (true, false) => by_rows!(2, DenseRows),
+                (false, false) => by_rows!(1, DenseRows),
+                (true, true) => by_rows!(2, IndexedRows),
+                (false, true) => by_rows!(1, IndexedRows),
+            }
+        }
     }
 
     /// Lanes `0..count` of a vector (all when count ≥ 16).
@@ -400,6 +446,71 @@ mod avx512 {
         }
     }
 
+    /// Reads the left operand's rows `i0..i0 + R`.
+    trait Left: Copy {
+        /// # Safety
+        /// `p` passed `check`, i0 + R ≤ m; `p.a_index` is set iff the
+        /// type is [`IndexedRows`].
+        unsafe fn rows<const R: usize>(p: &Product<'_>, i0: usize) -> Self;
+        /// Element (i0 + r, kk).
+        ///
+        /// # Safety
+        /// r < R and kk < k for the `R` this was made with.
+        unsafe fn at(&self, r: usize, kk: usize) -> f32;
+    }
+
+    /// Dense rows k apart.
+    #[derive(Clone, Copy)]
+    struct DenseRows {
+        a: *const f32,
+        k: usize,
+    }
+
+    impl Left for DenseRows {
+        #[inline(always)]
+        unsafe fn rows<const R: usize>(p: &Product<'_>, i0: usize) -> Self {
+            DenseRows {
+                a: p.a.as_ptr().wrapping_add(i0 * p.k),
+                k: p.k,
+            }
+        }
+        #[inline(always)]
+        unsafe fn at(&self, r: usize, kk: usize) -> f32 {
+            // SAFETY: (i0 + r)·k + kk < m·k ≤ the length `check` verified.
+            unsafe { *self.a.add(r * self.k + kk) }
+        }
+    }
+
+    /// Rows through [`super::Indexed`]: each row's first element, and the
+    /// columns' offsets from it.
+    #[derive(Clone, Copy)]
+    struct IndexedRows {
+        rows: [*const f32; MR],
+        cols: *const usize,
+    }
+
+    impl Left for IndexedRows {
+        #[inline(always)]
+        unsafe fn rows<const R: usize>(p: &Product<'_>, i0: usize) -> Self {
+            let mut rows = [p.a.as_ptr(); MR];
+            let (table, cols) = p
+                .a_index
+                .map_or((&[][..], std::ptr::null()), |x| (x.rows, x.cols.as_ptr()));
+            for (r, row) in rows.iter_mut().enumerate().take(R) {
+                // SAFETY: i0 + r < m = the table's length (`check`), and
+                // every entry plus every column offset is inside `a`.
+                *row = unsafe { p.a.as_ptr().add(*table.get_unchecked(i0 + r)) };
+            }
+            IndexedRows { rows, cols }
+        }
+        #[inline(always)]
+        unsafe fn at(&self, r: usize, kk: usize) -> f32 {
+            // SAFETY: r < R ≤ MR, kk < k = the column table's length, and
+            // `check` verified max(rows) + max(cols) < a's length.
+            unsafe { *self.rows.get_unchecked(r).add(*self.cols.add(kk)) }
+        }
+    }
+
     /// `R` rows × `V` vectors of columns, the last vector masked to `cols`.
     ///
     /// # Safety
@@ -407,7 +518,7 @@ mod avx512 {
     /// 16·(V-1) < cols ≤ 16·V.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn tile<const R: usize, const V: usize>(
+    unsafe fn tile<const R: usize, const V: usize, L: Left>(
         p: &Product<'_>,
         w: Panels,
         dst: Dst,
@@ -420,7 +531,8 @@ mod avx512 {
             *mask = lanes(cols - 16 * v);
         }
         let mut acc = [[_mm512_setzero_ps(); V]; R];
-        let a = p.a.as_ptr().wrapping_add(i0 * p.k);
+        // SAFETY: forwarded from the caller.
+        let a = unsafe { L::rows::<R>(p, i0) };
         // Row kk of this panel: `b + kk·ld`, columns masked to `cols`.
         let (b, ld) = if w.packed {
             (w.ptr.wrapping_add(j0 * p.k), super::PANEL)
@@ -437,8 +549,8 @@ mod avx512 {
                 *wv = unsafe { _mm512_maskz_loadu_ps(mask, b.add(kk * ld + 16 * v)) };
             }
             for (r, row) in acc.iter_mut().enumerate() {
-                // SAFETY: (i0 + r)·k + kk < m·k.
-                let x = _mm512_set1_ps(unsafe { *a.add(r * p.k + kk) });
+                // SAFETY: r < R, kk < k.
+                let x = _mm512_set1_ps(unsafe { a.at(r, kk) });
                 for (sum, wv) in row.iter_mut().zip(wv) {
                     *sum = _mm512_fmadd_ps(x, wv, *sum);
                 }
@@ -517,6 +629,7 @@ mod tests {
                             lo,
                             hi,
                             prepacked: None,
+                            a_index: None,
                         };
                         let got = run(&p).unwrap();
                         let mut again = vec![f32::NAN; m * n];
@@ -562,6 +675,7 @@ mod tests {
                 lo: 0.0,
                 hi: 6.0,
                 prepacked: None,
+                a_index: None,
             };
             let len = packed_len(&p).unwrap();
             assert_eq!(len, n.div_ceil(32) * 32 * k);
@@ -611,6 +725,7 @@ mod tests {
             lo: 0.0,
             hi: 1.0,
             prepacked: None,
+            a_index: None,
         };
         assert_eq!(packed_len(&few), None);
         assert_eq!(
@@ -622,6 +737,76 @@ mod tests {
             }),
             None
         );
+    }
+
+    #[test]
+    fn an_indexed_left_operand_reads_through_its_tables() {
+        if !available() {
+            return;
+        }
+        // Rows of a 3-wide, 2-tall window sliding over a 9-wide "image" of
+        // 2 channels (so rows overlap), as an implicit im2col would read it.
+        let image = values(9 * 9 * 2, 7);
+        let cols: Vec<usize> = (0..2)
+            .flat_map(|dy| (0..3).flat_map(move |dx| (0..2).map(move |c| (dy * 9 + dx) * 2 + c)))
+            .collect();
+        let k = cols.len();
+        for (m, n) in [(1, 5), (12, 32), (25, 33), (49, 80)] {
+            let rows: Vec<usize> = (0..m).map(|i| ((i / 7) * 9 + i % 7) * 2).collect();
+            let dense: Vec<f32> = rows
+                .iter()
+                .flat_map(|&r| cols.iter().map(|&c| image[r + c]).collect::<Vec<_>>())
+                .collect();
+            let (b, bias) = (values(k * n, 8), values(n, 9));
+            let p = Product {
+                m,
+                n,
+                k,
+                a: &dense,
+                b: &b,
+                bias: Some(&bias),
+                lo: -0.5,
+                hi: 0.5,
+                prepacked: None,
+                a_index: None,
+            };
+            let want = run(&p).unwrap();
+            let indexed = Product {
+                a: &image,
+                a_index: Some(Indexed {
+                    rows: &rows,
+                    cols: &cols,
+                }),
+                ..p
+            };
+            assert_eq!(run(&indexed).unwrap(), want, "{m}x{k}x{n}");
+            // A table reaching past the operand, or of the wrong length,
+            // is refused before anything is read.
+            let past = Product {
+                a: &image[..rows[m - 1] + cols[k - 1]],
+                ..indexed
+            };
+            assert!(run(&past).is_err());
+            let short = Product {
+                a_index: Some(Indexed {
+                    rows: &rows[1..],
+                    cols: &cols,
+                }),
+                ..indexed
+            };
+            assert!(run(&short).is_err());
+            let far = [usize::MAX];
+            let overflowing = Product {
+                m: 1,
+                a_index: Some(Indexed {
+                    rows: &far,
+                    cols: &cols,
+                }),
+                ..indexed
+            };
+            let mut out = vec![0f32; n];
+            assert!(product(&pool(), &overflowing, None, &mut out).is_err());
+        }
     }
 
     #[test]
@@ -638,6 +823,7 @@ mod tests {
             lo: 0.0,
             hi: 1.0,
             prepacked: None,
+            a_index: None,
         };
         assert!(run(&p).is_err());
         let p = Product {
@@ -667,6 +853,7 @@ mod tests {
             lo: 0.0,
             hi: 6.0,
             prepacked: None,
+            a_index: None,
         };
         let got = run(&p).unwrap();
         assert!(got[0].is_nan());

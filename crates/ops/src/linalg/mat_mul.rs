@@ -198,6 +198,7 @@ impl MatMul {
             lo,
             hi,
             prepacked,
+            a_index: None,
         };
         let mut done = false;
         let out = OutputVec::new(out, len)?.init_blocks(len, |_, c| {

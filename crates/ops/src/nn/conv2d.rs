@@ -12,6 +12,7 @@
 //! bias and Relu/Relu6; otherwise the `gemm` crate, then the epilogue.
 
 use crate::kernels::gemm::GemmShape;
+use crate::kernels::sgemm::Indexed;
 use crate::kernels::uninit::{OutputVec, Uninit, Written, block_writer};
 use crate::prelude::*;
 use crate::util::matmul::{BiasClamp, FusedProduct, MatMulElement, PackedWeights};
@@ -32,6 +33,13 @@ pub const DEF: OpDef = OpDef {
     },
     build,
 };
+
+/// Filter rows (`k_w · k_c` values) at most this long are read in place
+/// by the product rather than gathered: copying such short spans costs
+/// more per pixel than the product itself (a 3×3 filter over RGB: 3.5×
+/// faster on a 32×32 image, 1.5× on 224×224). Longer rows gather faster
+/// (3×3 over 32 channels: 0.33 ms gathered, 0.44 ms read in place).
+const IMPLICIT_MAX_ROW: usize = 24;
 
 /// Output pixels whose patches one task gathers.
 const GATHER_TASK_PIXELS: usize = 256;
@@ -83,12 +91,28 @@ struct Filter<'a, T> {
     packed: Option<&'a [T]>,
 }
 
+/// The patch matrix: dense rows, or read through tables from the input.
+#[derive(Clone, Copy)]
+struct Patches<'a, T> {
+    values: &'a [T],
+    index: Option<Indexed<'a>>,
+}
+
+impl<'a, T> Patches<'a, T> {
+    fn dense(values: &'a [T]) -> Self {
+        Patches {
+            values,
+            index: None,
+        }
+    }
+}
+
 /// `a · filter` with the fused epilogue into `c`, or `c` back untouched.
 fn fused_product<'a, T: MatMulElement>(
     ctx: &EvalCtx<'_>,
     fused: Option<BiasClamp<'_, T>>,
     (m, n, k): (usize, usize, usize),
-    a: &[T],
+    a: Patches<'_, T>,
     filter: Filter<'_, T>,
     c: Uninit<'a, T>,
 ) -> std::result::Result<Result<Written<'a, T>>, Uninit<'a, T>> {
@@ -102,12 +126,13 @@ fn fused_product<'a, T: MatMulElement>(
             m,
             n,
             k,
-            a,
+            a: a.values,
             b: filter.values,
             bias,
             lo,
             hi,
             prepacked: filter.packed,
+            a_index: a.index,
         },
         c,
     )
@@ -348,7 +373,8 @@ impl Conv2D {
                 // One product over all pixels: the kernel splits its tiles
                 // over the pool and applies the epilogue itself.
                 let out = out.init_blocks(len, |_, c| {
-                    match fused_product(ctx, fused, (pixels, g.out_c, k), xs, filter, c) {
+                    let a = Patches::dense(xs);
+                    match fused_product(ctx, fused, (pixels, g.out_c, k), a, filter, c) {
                         Ok(written) => written,
                         Err(_) => Err(Error::internal("the fused product refused its output")),
                     }
@@ -396,6 +422,12 @@ impl Conv2D {
             return Tensor::from_vec(out_shape, out, Some(lease));
         }
         if g.groups == 1 {
+            if let Some(fused) = fused
+                && k > 0
+                && g.k_w.saturating_mul(g.k_c) <= IMPLICIT_MAX_ROW
+            {
+                return self.implicit(ctx, g, xs, filter, fused, (pixels, k), out_shape);
+            }
             return self.im2col(ctx, g, xs, filter, finish, (pixels, k), out_shape);
         }
         let (mut out, lease) = ctx
@@ -468,6 +500,135 @@ impl Conv2D {
         Tensor::from_vec(out_shape, out, Some(lease))
     }
 
+    /// An ungrouped convolution as one product whose patch matrix is read
+    /// in place from the input (zero-padded first when the filter reaches
+    /// past its edges) through a table of each pixel's first input and one
+    /// of the taps' offsets: no patch copies.
+    #[allow(clippy::too_many_arguments)]
+    fn implicit<T: MatMulElement>(
+        &self,
+        ctx: &EvalCtx<'_>,
+        g: &Geometry,
+        xs: &[T],
+        filter: Filter<'_, T>,
+        fused: BiasClamp<'_, T>,
+        (pixels, k): (usize, usize),
+        out_shape: Shape,
+    ) -> Result<Tensor> {
+        let overflow = || Error::overflow("Conv2D size");
+        // A stride past a single output pixel is never taken (and may be
+        // huge).
+        let [sh, sw] = self.strides;
+        let sh = if g.out_h > 1 { sh } else { 0 };
+        let sw = if g.out_w > 1 { sw } else { 0 };
+        let [dh, dw] = self.dilations;
+        // One past the furthest input row (column) a tap reads, padded.
+        let reach = |out: usize, stride: usize, taps: usize, dilation: usize| {
+            out.checked_sub(1)?
+                .checked_mul(stride)?
+                .checked_add(taps.checked_sub(1)?.checked_mul(dilation)?)?
+                .checked_add(1)
+        };
+        let before = |pad: usize, dim: usize| pad.checked_add(dim);
+        let padded_h = reach(g.out_h, sh, g.k_h, dh)
+            .zip(before(g.pad_t, g.in_h))
+            .map(|(r, b)| r.max(b))
+            .ok_or_else(overflow)?;
+        let padded_w = reach(g.out_w, sw, g.k_w, dw)
+            .zip(before(g.pad_l, g.in_w))
+            .map(|(r, b)| r.max(b))
+            .ok_or_else(overflow)?;
+        let c = g.in_c;
+        let padded_lease;
+        let input: &[T] = if (padded_h, padded_w, g.pad_t, g.pad_l) == (g.in_h, g.in_w, 0, 0) {
+            xs
+        } else {
+            let row = g.in_w.checked_mul(c).ok_or_else(overflow)?;
+            let len = [g.batch, padded_h, padded_w, c]
+                .into_iter()
+                .try_fold(1usize, usize::checked_mul)
+                .ok_or_else(overflow)?;
+            let (mut padded, lease) =
+                ctx.budget
+                    .alloc_vec::<T>(len, T::default(), "Conv2D padded input")?;
+            for (i, src) in xs.chunks_exact(row.max(1)).enumerate() {
+                let (b, y) = (i.checked_div(g.in_h), i.checked_rem(g.in_h));
+                let start = b
+                    .and_then(|b| b.checked_mul(padded_h))
+                    .zip(y)
+                    .and_then(|(bh, y)| bh.checked_add(g.pad_t)?.checked_add(y))
+                    .and_then(|py| py.checked_mul(padded_w)?.checked_add(g.pad_l))
+                    .and_then(|p| p.checked_mul(c))
+                    .ok_or_else(overflow)?;
+                padded
+                    .get_mut(start..)
+                    .and_then(|d| d.get_mut(..row))
+                    .ok_or_else(overflow)?
+                    .copy_from_slice(src);
+            }
+            padded_lease = (padded, lease);
+            &padded_lease.0
+        };
+        // Each output pixel's first input value, in pixel order.
+        let (mut rows, _rows_lease) = ctx
+            .budget
+            .alloc_empty::<usize>(pixels, "Conv2D pixel table")?;
+        let step_y = sh.checked_mul(padded_w).and_then(|v| v.checked_mul(c));
+        let step_x = sw.checked_mul(c);
+        let image = padded_h
+            .checked_mul(padded_w)
+            .and_then(|v| v.checked_mul(c));
+        let (Some(step_y), Some(step_x), Some(image)) = (step_y, step_x, image) else {
+            return Err(overflow());
+        };
+        for b in 0..g.batch {
+            for oy in 0..g.out_h {
+                let first = b
+                    .checked_mul(image)
+                    .and_then(|v| v.checked_add(oy.checked_mul(step_y)?))
+                    .ok_or_else(overflow)?;
+                for ox in 0..g.out_w {
+                    let at = ox
+                        .checked_mul(step_x)
+                        .and_then(|v| v.checked_add(first))
+                        .ok_or_else(overflow)?;
+                    rows.push(at);
+                }
+            }
+        }
+        // Each tap's offset from its pixel's first input (HWI order).
+        let (mut cols, _cols_lease) = ctx.budget.alloc_empty::<usize>(k, "Conv2D tap table")?;
+        for ky in 0..g.k_h {
+            for kx in 0..g.k_w {
+                let tap = ky
+                    .checked_mul(dh)
+                    .and_then(|v| v.checked_mul(padded_w))
+                    .and_then(|v| v.checked_add(kx.checked_mul(dw)?))
+                    .and_then(|v| v.checked_mul(c))
+                    .ok_or_else(overflow)?;
+                for ci in 0..g.k_c {
+                    cols.push(tap.checked_add(ci).ok_or_else(overflow)?);
+                }
+            }
+        }
+        let len = out_shape.num_elements()?;
+        let (out, lease) = ctx.budget.alloc_empty::<T>(len, "Conv2D output")?;
+        let patches = Patches {
+            values: input,
+            index: Some(Indexed {
+                rows: &rows,
+                cols: &cols,
+            }),
+        };
+        let out = OutputVec::new(out, len)?.init_blocks(len, |_, c| {
+            match fused_product(ctx, Some(fused), (pixels, g.out_c, k), patches, filter, c) {
+                Ok(written) => written,
+                Err(_) => Err(Error::internal("the fused product refused its output")),
+            }
+        })?;
+        Tensor::from_vec(out_shape, out, Some(lease))
+    }
+
     /// An ungrouped convolution by im2col: blocks of output pixels gather
     /// their patches, and the GEMM writes each output block whole.
     #[allow(clippy::too_many_arguments)]
@@ -502,7 +663,8 @@ impl Conv2D {
             let used = rows.checked_mul(k).ok_or_else(overflow)?;
             let block = patches.get_mut(..used).ok_or_else(overflow)?;
             self.gather(ctx, g, xs, block, row0, 0, k);
-            let c = match fused_product(ctx, fused, (rows, g.out_c, k), block, filter, c) {
+            let a = Patches::dense(&*block);
+            let c = match fused_product(ctx, fused, (rows, g.out_c, k), a, filter, c) {
                 Ok(written) => return written,
                 Err(c) => c,
             };

@@ -150,6 +150,7 @@ impl BatchMatMulAttrs {
                         lo: f32::NEG_INFINITY,
                         hi: f32::INFINITY,
                         prepacked: None,
+                        a_index: None,
                     };
                     if let Some(done) = fused_product_over(ctx.pool, ctx.budget, &unbounded, cm) {
                         return done;

@@ -93,6 +93,8 @@ pub struct FusedProduct<'a, T> {
     pub hi: f32,
     /// `b` packed at load ([`PackedWeights`]), read instead of `b`.
     pub prepacked: Option<&'a [T]>,
+    /// `a` read through tables instead of densely (see [`sgemm::Indexed`]).
+    pub a_index: Option<sgemm::Indexed<'a>>,
 }
 
 /// The types the SIMD GEMM computes natively, with their 0 and 1.
@@ -185,6 +187,7 @@ fn sgemm_product<'a>(p: &FusedProduct<'a, f32>) -> sgemm::Product<'a> {
         lo: p.lo,
         hi: p.hi,
         prepacked: p.prepacked,
+        a_index: p.a_index,
     }
 }
 
