@@ -255,6 +255,11 @@ impl Executable {
         &self.original.as_ref().unwrap_or(&self.main).graph
     }
 
+    /// The graph as the optimizer rewrote it, when it did.
+    pub fn optimized_graph(&self) -> Option<&Graph> {
+        self.original.as_ref().map(|_| &self.main.graph)
+    }
+
     /// Bytes the kernels keep prepared from the model's constants (weights
     /// packed for the f32 product at load).
     pub fn prepared_bytes(&self) -> usize {

@@ -537,10 +537,11 @@ struct Chain {
 }
 
 /// Finds `Conv2D | DepthwiseConv2dNative` (f32, NHWC, constant filter) or
-/// `MatMul` (f32, constant right operand) → optional `Mul` by a per-channel
-/// constant (convolutions only) → optional `Add`/`AddV2`/
-/// `BiasAdd` of one (or `Sub`) → optional Relu/Relu6/Elu/LeakyRelu, each
-/// link the only reader of the one before.
+/// `MatMul` (f32, constant right operand) → optional bias (`Add`/`AddV2`/
+/// `BiasAdd` of a per-channel constant, or `Sub`) when a scale follows →
+/// optional `Mul` by a per-channel constant or inference `FusedBatchNorm`
+/// (convolutions only) → optional bias → optional Relu/Relu6/Elu/
+/// LeakyRelu, each link the only reader of the one before.
 fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
     let node = graph.node(conv).ok()?;
     if !matches!(
@@ -580,58 +581,86 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
         chain.last = next;
         chain.members.push(next);
     };
-    // An inference FusedBatchNorm: its scale into the filter, its shift as
-    // the bias.
-    if rank == 4
-        && let Some(next) = readers.sole(chain.last)
-        && readers.later_outputs.get(next) == Some(&false)
-        && let Some((scale, shift)) = batch_norm_constants(graph, next, chain.last, channels)
-    {
-        chain.scale = Some(scale);
-        chain.bias = Some(shift);
-        step(&mut chain, next);
-    }
-    // Scale (into a convolution's filter).
-    if rank == 4
-        && chain.scale.is_none()
-        && let Some(next) = readers.sole(chain.last)
-        && let Ok(n) = graph.node(next)
-        && n.op == "Mul"
-        && is_f32(n)
-        && let Some(scale) =
-            other_operand(n, chain.last).and_then(|v| per_channel(graph, v, channels, rank))
-    {
-        chain.scale = Some(scale);
-        step(&mut chain, next);
-    }
-    // Bias.
-    if chain.bias.is_none()
-        && let Some(next) = readers.sole(chain.last)
-        && let Ok(n) = graph.node(next)
-        && is_f32(n)
-    {
-        let bias = match n.op.as_str() {
-            "Add" | "AddV2" => other_operand(n, chain.last),
+    // A per-channel bias added by `n` to `from`'s output.
+    let bias_of = |n: &Node, from: NodeId| -> Option<Vec<f32>> {
+        if !is_f32(n) {
+            return None;
+        }
+        let operand = match n.op.as_str() {
+            "Add" | "AddV2" => other_operand(n, from),
             "BiasAdd" => match (n.inputs.as_slice(), n.attrs.get("data_format")) {
-                ([x, b], None) if x.node == chain.last => Some(*b),
-                ([x, b], Some(Attr::Str(f))) if x.node == chain.last && f == b"NHWC" => Some(*b),
+                ([x, b], None) if x.node == from => Some(*b),
+                ([x, b], Some(Attr::Str(f))) if x.node == from && f == b"NHWC" => Some(*b),
                 _ => None,
             },
             // x - c only (not c - x).
             "Sub" => match n.inputs.as_slice() {
-                [x, c] if x.node == chain.last && c.node != chain.last => Some(*c),
+                [x, c] if x.node == from && c.node != from => Some(*c),
                 _ => None,
             },
             _ => None,
+        };
+        let mut bias = per_channel(graph, operand?, channels, rank)?;
+        if n.op == "Sub" {
+            bias.iter_mut().for_each(|b| *b = -*b);
         }
-        .and_then(|v| per_channel(graph, v, channels, rank));
-        if let Some(mut bias) = bias {
-            if n.op == "Sub" {
-                bias.iter_mut().for_each(|b| *b = -*b);
-            }
-            chain.bias = Some(bias);
-            step(&mut chain, next);
+        Some(bias)
+    };
+    // An inference FusedBatchNorm after `from`: its scale and shift.
+    let batch_norm_after = |from: NodeId| {
+        let next = readers.sole(from)?;
+        if rank != 4 || readers.later_outputs.get(next) != Some(&false) {
+            return None;
         }
+        batch_norm_constants(graph, next, from, channels).map(|c| (next, c))
+    };
+    // A `Mul` by a per-channel constant after `from`: the scale.
+    let scale_after = |from: NodeId| {
+        let next = readers.sole(from)?;
+        let n = graph.node(next).ok()?;
+        if rank != 4 || n.op != "Mul" || !is_f32(n) {
+            return None;
+        }
+        let scale = other_operand(n, from).and_then(|v| per_channel(graph, v, channels, rank))?;
+        Some((next, scale))
+    };
+    let scale_after = |from: NodeId| {
+        batch_norm_after(from)
+            .or_else(|| scale_after(from).map(|(next, scale)| (next, (scale, Vec::new()))))
+    };
+    // A bias before the scale (Keras' Conv2D with a bias, then
+    // BatchNormalization): (x + b)·s + t = x·s + (b·s + t).
+    if let Some(next) = readers.sole(chain.last)
+        && let Ok(n) = graph.node(next)
+        && let Some(early) = bias_of(n, chain.last)
+        && scale_after(next).is_some()
+    {
+        chain.bias = Some(early);
+        step(&mut chain, next);
+    }
+    // Scale (into the filter), and a batch norm's shift.
+    if let Some((next, (scale, shift))) = scale_after(chain.last) {
+        let mut bias = chain.bias.take().map(|early| {
+            early
+                .iter()
+                .zip(&scale)
+                .map(|(b, s)| b * s)
+                .collect::<Vec<f32>>()
+        });
+        if !shift.is_empty() {
+            bias = Some(add_biases(bias, shift));
+        }
+        chain.bias = bias;
+        chain.scale = Some(scale);
+        step(&mut chain, next);
+    }
+    // Biases (added to one already folded).
+    while let Some(next) = readers.sole(chain.last)
+        && let Ok(n) = graph.node(next)
+        && let Some(bias) = bias_of(n, chain.last)
+    {
+        chain.bias = Some(add_biases(chain.bias.take(), bias));
+        step(&mut chain, next);
     }
     // Activation.
     if let Some(next) = readers.sole(chain.last)
@@ -643,6 +672,15 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
         step(&mut chain, next);
     }
     (chain.members.len() > 1).then_some(chain)
+}
+
+/// `earlier + later`, element by element (`later` alone when there is
+/// no earlier bias).
+fn add_biases(earlier: Option<Vec<f32>>, later: Vec<f32>) -> Vec<f32> {
+    match earlier {
+        Some(earlier) => earlier.iter().zip(&later).map(|(a, b)| a + b).collect(),
+        None => later,
+    }
 }
 
 /// The per-channel scale `γ / sqrt(σ² + ε)` and shift `β - μ·scale` of

@@ -779,3 +779,80 @@ fn convolutions_over_few_channels_match_a_naive_convolution() {
         }
     }
 }
+
+#[test]
+fn a_bias_before_the_batch_norm_folds_with_it() {
+    // conv → BiasAdd → (Mul → AddV2 | FusedBatchNormV3 | AddV2) → Relu6:
+    // Keras' Conv2D with its bias, then BatchNormalization.
+    for conv_op in ["Conv2D", "DepthwiseConv2dNative"] {
+        for after in ["Mul", "FusedBatchNormV3", "AddV2"] {
+            let mut g = Graph::new();
+            let x = placeholder(&mut g, "x", &[1, 7, 7, 4]);
+            let (filter, channels): (&[usize], usize) = if conv_op == "Conv2D" {
+                (&[3, 3, 4, 6], 6)
+            } else {
+                (&[3, 3, 4, 2], 8)
+            };
+            let w = constant(&mut g, "w", values(filter, 1));
+            let conv = op(&mut g, "conv", conv_op, &[x, w]);
+            let node = g.node_mut(conv).unwrap();
+            node.attrs
+                .insert("strides".into(), Attr::IntList(vec![1, 1, 1, 1]));
+            node.attrs
+                .insert("padding".into(), Attr::Str(b"SAME".to_vec()));
+            let b = constant(&mut g, "b", values(&[channels], 2));
+            let biased = op(&mut g, "biased", "BiasAdd", &[conv, b]);
+            let normed = match after {
+                "Mul" => {
+                    let s = constant(&mut g, "s", values(&[channels], 3));
+                    let mul = op(&mut g, "mul", "Mul", &[biased, s]);
+                    let t = constant(&mut g, "t", values(&[channels], 4));
+                    op(&mut g, "shift", "AddV2", &[mul, t])
+                }
+                "AddV2" => {
+                    let t = constant(&mut g, "t", values(&[channels], 4));
+                    op(&mut g, "shift", "AddV2", &[biased, t])
+                }
+                _ => {
+                    let gamma = constant(&mut g, "gamma", values(&[channels], 3));
+                    let beta = constant(&mut g, "beta", values(&[channels], 5));
+                    let mean = constant(&mut g, "mean", values(&[channels], 4));
+                    let var = values(&[channels], 6);
+                    let var: Vec<f32> = var
+                        .as_slice::<f32>()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.abs() + 0.1)
+                        .collect();
+                    let var = Tensor::from_vec(Shape::vector(channels), var, None).unwrap();
+                    let var = constant(&mut g, "var", var);
+                    let bn = op(&mut g, "bn", after, &[biased, gamma, beta, mean, var]);
+                    let node = g.node_mut(bn).unwrap();
+                    node.attrs.insert("is_training".into(), Attr::Bool(false));
+                    node.attrs.insert("epsilon".into(), Attr::Float(0.001));
+                    node.attrs
+                        .insert("U".into(), Attr::Type(TypeAttr::Data(DType::F32)));
+                    bn
+                }
+            };
+            let _ = op(&mut g, "act", "Relu6", &[normed]);
+            let plain = compile(model(g.clone()), false);
+            let fast = compile(model(g.clone()), true);
+            assert_eq!(fast.optimize_stats().fused_layers, 1, "{conv_op} {after}");
+            let xs = values(&[1, 7, 7, 4], 9);
+            let want = run(&plain, vec![("x", xs.clone())], "act");
+            assert_close(&run(&fast, vec![("x", xs.clone())], "act"), &want);
+            // The whole chain is one op, reading the input.
+            let graph = fast.optimized_graph().unwrap();
+            let act = graph
+                .node(graph.resolve_tensor("act").unwrap().node)
+                .unwrap();
+            assert!(
+                act.op.starts_with("_Fused"),
+                "{conv_op} {after}: {}",
+                act.op
+            );
+            assert_eq!(act.inputs[0].node, x, "{conv_op} {after}");
+        }
+    }
+}
