@@ -552,3 +552,42 @@ fn einsum_transposes_copy_whole_runs_correctly() {
         }
     }
 }
+
+#[test]
+fn global_pooling_reductions_match_a_naive_sum() {
+    // Mean, Sum and Max over the spatial axes of NHWC (batch 1): every
+    // output reads one value from each row of channels.
+    let x = f32s(&[1, 3, 4, 5]);
+    let xs = x.as_slice::<f32>().unwrap().to_vec();
+    let axes = Tensor::from_vec(Shape::vector(2), vec![1i32, 2], None).unwrap();
+    let attrs = [("T", ty(DType::F32)), ("Tidx", ty(DType::I32))];
+    for (def, want) in [
+        (
+            &crate::reduce::mean::DEF,
+            (0..5)
+                .map(|c| (0..12).map(|p| xs[p * 5 + c]).sum::<f32>() / 12.0)
+                .collect::<Vec<f32>>(),
+        ),
+        (
+            &crate::reduce::sum::DEF,
+            (0..5)
+                .map(|c| (0..12).map(|p| xs[p * 5 + c]).sum::<f32>())
+                .collect(),
+        ),
+        (
+            &crate::reduce::max::DEF,
+            (0..5)
+                .map(|c| (0..12).map(|p| xs[p * 5 + c]).fold(f32::MIN, f32::max))
+                .collect(),
+        ),
+    ] {
+        let out = run(def, &attrs, vec![x.clone(), axes.clone()]).unwrap();
+        assert_eq!(out[0].dims(), [1, 5]);
+        assert_eq!(
+            out[0].as_slice::<f32>().unwrap(),
+            &want[..],
+            "{}",
+            def.spec.name
+        );
+    }
+}

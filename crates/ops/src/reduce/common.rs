@@ -169,16 +169,20 @@ impl Kernel for Reduction {
             .ok_or_else(|| Error::overflow("reduction size"))?;
         // Reduced axes all after the kept ones (size-1 axes aside): each
         // output is one contiguous run of the input.
-        let mut seen_reduced = false;
-        let mut trailing = true;
+        // Or all before them (a global pooling over NHWC): each run of
+        // the input holds one value of every output.
+        let (mut seen_reduced, mut seen_kept) = (false, false);
+        let (mut trailing, mut leading) = (true, true);
         for (&d, &m) in x.dims().iter().zip(&mask) {
             if d == 1 {
                 continue;
             }
             if m {
                 seen_reduced = true;
-            } else if seen_reduced {
-                trailing = false;
+                leading &= !seen_kept;
+            } else {
+                seen_kept = true;
+                trailing &= !seen_reduced;
             }
         }
         let plan = Plan {
@@ -187,6 +191,7 @@ impl Kernel for Reduction {
             out: out_shape,
             count,
             trailing,
+            leading,
         };
         let out = match self.kind {
             Kind::All => plan.run::<bool, bool>(ctx, &x, true, |a, v| a && v, |a| a)?,
@@ -205,6 +210,8 @@ pub struct Plan<'a> {
     count: usize,
     /// Each output reduces a contiguous run of `count` inputs.
     trailing: bool,
+    /// Output o reduces inputs o, o + n, o + 2n, ... (n outputs).
+    leading: bool,
 }
 
 impl Plan<'_> {
@@ -223,6 +230,11 @@ impl Plan<'_> {
             .budget
             .alloc_vec::<A>(n, init, "reduction accumulators")?;
         let xs = x.as_slice::<T>()?;
+        let finish = |acc: Vec<A>| {
+            let (mut out, lease) = ctx.budget.alloc_empty::<T>(n, "reduction output")?;
+            out.extend(acc.into_iter().map(&fin));
+            Tensor::from_vec(self.out.clone(), out, Some(lease))
+        };
         if self.trailing && self.count > 0 && Some(xs.len()) == n.checked_mul(self.count) {
             // Same order of accumulation as the walk below, without it.
             for (a, run) in acc.iter_mut().zip(xs.chunks_exact(self.count)) {
@@ -230,9 +242,16 @@ impl Plan<'_> {
                     *a = f(*a, v);
                 }
             }
-            let (mut out, lease) = ctx.budget.alloc_empty::<T>(n, "reduction output")?;
-            out.extend(acc.into_iter().map(fin));
-            return Tensor::from_vec(self.out.clone(), out, Some(lease));
+            return finish(acc);
+        }
+        if self.leading && n > 0 && Some(xs.len()) == n.checked_mul(self.count) {
+            // Also the walk's order, a whole row of outputs at a time.
+            for run in xs.chunks_exact(n) {
+                for (a, &v) in acc.iter_mut().zip(run) {
+                    *a = f(*a, v);
+                }
+            }
+            return finish(acc);
         }
         let mut i = 0usize;
         let mut bad = false;
@@ -246,9 +265,7 @@ impl Plan<'_> {
         if bad {
             return Err(Error::internal("reduction index out of range"));
         }
-        let (mut out, lease) = ctx.budget.alloc_empty::<T>(n, "reduction output")?;
-        out.extend(acc.into_iter().map(fin));
-        Tensor::from_vec(self.out.clone(), out, Some(lease))
+        finish(acc)
     }
 }
 
