@@ -3,9 +3,11 @@
 //! never packed: a 12-row block is read in place (each value broadcast).
 //! Small weights are read in place in their row-major layout (32 columns
 //! are 128 contiguous bytes, the microkernel's panel); large ones that
-//! several row blocks read are first packed per panel into one sequential
-//! stream (see [`packed_len`]). Bias and clamp are applied before the
-//! single store.
+//! several row blocks read are packed per panel into one sequential stream
+//! (see [`packed_len`]), per run or once at load ([`pack`]). The left
+//! operand may instead be addressed through row and column tables
+//! ([`Indexed`]: a convolution's patches read from its input). Bias and
+//! clamp are applied before the single store.
 //!
 //! The safe entry checks every operand's length with checked arithmetic
 //! before any pointer is formed.

@@ -9,7 +9,10 @@
 //! a `(fh·fw·in_depth) × out_depth` matrix straight into the output. A 1×1
 //! filter with stride 1 and no padding is a single GEMM on the input. f32
 //! on AVX-512 CPUs uses `kernels::sgemm`, which also applies the fused
-//! bias and Relu/Relu6; otherwise the `gemm` crate, then the epilogue.
+//! bias and Relu/Relu6, reads a constant filter packed at load, and for
+//! short filter rows (few input channels) reads the patches in place from
+//! the padded input instead of gathering them; otherwise the `gemm` crate,
+//! then the epilogue.
 
 use crate::kernels::gemm::GemmShape;
 use crate::kernels::sgemm::Indexed;
