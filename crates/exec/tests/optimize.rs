@@ -557,8 +557,12 @@ fn inference_fused_batch_norms_fold_into_the_convolution() {
     assert_eq!(compile(model(g), true).optimize_stats().fused_layers, 0);
 }
 
-/// `x[m×k] · w[k×n]`, naively.
-fn naive_product(x: &[f32], w: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+/// `x · w` for `w` of `[k, n]` and `x` of any shape holding rows of k,
+/// naively, as a tensor of `dims`.
+fn naive_product(x: &Tensor, w: &Tensor, dims: &[usize]) -> Tensor {
+    let (k, n) = (w.dims()[0], w.dims()[1]);
+    let (x, w) = (x.as_slice::<f32>().unwrap(), w.as_slice::<f32>().unwrap());
+    let m = x.len() / k;
     let mut out = vec![0f32; m * n];
     for i in 0..m {
         for kk in 0..k {
@@ -568,7 +572,7 @@ fn naive_product(x: &[f32], w: &[f32], m: usize, k: usize, n: usize) -> Vec<f32>
             }
         }
     }
-    out
+    Tensor::from_vec(Shape::new(dims.to_vec()).unwrap(), out, None).unwrap()
 }
 
 #[test]
@@ -604,81 +608,27 @@ fn large_constant_weights_are_packed_at_load_and_match() {
             assert_eq!(exe.prepared_bytes(), 0);
         }
         let xs = values(&[13, k], 4);
-        let got = run(&exe, vec![("x", xs.clone())], "mm");
-        let want = naive_product(
-            xs.as_slice().unwrap(),
-            values(&[k, n], 1).as_slice().unwrap(),
-            13,
-            k,
-            n,
-        );
-        assert_close(
-            &got,
-            &Tensor::from_vec(Shape::new(vec![13, n]).unwrap(), want, None).unwrap(),
-        );
+        let want = naive_product(&xs, &values(&[k, n], 1), &[13, n]);
+        assert_close(&run(&exe, vec![("x", xs.clone())], "mm"), &want);
         // Weights that are not the constant are read as given.
         let other = values(&[k, n], 9);
-        let got = run(
-            &exe,
-            vec![("x", xs.clone()), ("fed", other.clone())],
-            "mm_fed",
-        );
-        let want = naive_product(xs.as_slice().unwrap(), other.as_slice().unwrap(), 13, k, n);
-        assert_close(
-            &got,
-            &Tensor::from_vec(Shape::new(vec![13, n]).unwrap(), want, None).unwrap(),
-        );
+        let feeds = vec![("x", xs.clone()), ("fed", other.clone())];
+        let want = naive_product(&xs, &other, &[13, n]);
+        assert_close(&run(&exe, feeds, "mm_fed"), &want);
         // The pointwise convolution is the product over all 30 pixels.
         let pixels = values(&[1, 5, 6, k], 5);
-        let got = run(&exe, vec![("image", pixels.clone())], "pointwise");
-        let want = naive_product(
-            pixels.as_slice().unwrap(),
-            values(&[k, n], 2).as_slice().unwrap(),
-            30,
-            k,
-            n,
-        );
+        let want = naive_product(&pixels, &values(&[k, n], 2), &[1, 5, 6, n]);
         assert_close(
-            &got,
-            &Tensor::from_vec(Shape::new(vec![1, 5, 6, n]).unwrap(), want, None).unwrap(),
+            &run(&exe, vec![("image", pixels.clone())], "pointwise"),
+            &want,
         );
-        // The 3×3 convolution (SAME, so 1 pixel of zeros around).
-        let got = run(&exe, vec![("image", pixels.clone())], "conv");
-        let (input, filter) = (pixels.as_slice::<f32>().unwrap(), values(&[3, 3, k, 48], 3));
-        let filter = filter.as_slice::<f32>().unwrap();
-        let mut want = vec![0f32; 5 * 6 * 48];
-        for y in 0..5 {
-            for x in 0..6 {
-                for (dy, dx) in (0..3).flat_map(|dy| (0..3).map(move |dx| (dy, dx))) {
-                    let (iy, ix) = ((y + dy) as isize - 1, (x + dx) as isize - 1);
-                    if !(0..5).contains(&iy) || !(0..6).contains(&ix) {
-                        continue;
-                    }
-                    for c in 0..k {
-                        let v = input[(iy as usize * 6 + ix as usize) * k + c];
-                        for o in 0..48 {
-                            want[(y * 6 + x) * 48 + o] +=
-                                v * filter[((dy * 3 + dx) * k + c) * 48 + o];
-                        }
-                    }
-                }
-            }
-        }
-        assert_close(
-            &got,
-            &Tensor::from_vec(Shape::new(vec![1, 5, 6, 48]).unwrap(), want, None).unwrap(),
-        );
+        let want = naive_conv(&pixels, &values(&[3, 3, k, 48], 3), 1, 1, true);
+        assert_close(&run(&exe, vec![("image", pixels)], "conv"), &want);
     }
 }
 
 /// A naive NHWC convolution with TF's SAME or VALID padding.
-fn naive_conv(
-    x: &Tensor,
-    w: &Tensor,
-    stride: usize,
-    dilation: usize,
-    same: bool,
-) -> (Vec<usize>, Vec<f32>) {
+fn naive_conv(x: &Tensor, w: &Tensor, stride: usize, dilation: usize, same: bool) -> Tensor {
     let (xd, wd_) = (x.dims(), w.dims());
     let (n, h, wd, c) = (xd[0], xd[1], xd[2], xd[3]);
     let (kh, kw, o) = (wd_[0], wd_[1], wd_[3]);
@@ -720,7 +670,7 @@ fn naive_conv(
             }
         }
     }
-    (vec![n, oh, ow, o], out)
+    Tensor::from_vec(Shape::new(vec![n, oh, ow, o]).unwrap(), out, None).unwrap()
 }
 
 #[test]
@@ -756,14 +706,17 @@ fn convolutions_over_few_channels_match_a_naive_convolution() {
         let add = op(&mut g, "add", "BiasAdd", &[conv, b]);
         let _ = op(&mut g, "act", "Relu", &[add]);
         let xs = values(input, 3);
-        let (dims, mut want) = naive_conv(&xs, &values(filter, 1), stride, dilation, same);
-        let plain =
-            Tensor::from_vec(Shape::new(dims.clone()).unwrap(), want.clone(), None).unwrap();
+        let plain = naive_conv(&xs, &values(filter, 1), stride, dilation, same);
         let bias = values(&[channels], 2);
-        for (i, v) in want.iter_mut().enumerate() {
-            *v = (*v + bias.as_slice::<f32>().unwrap()[i % channels]).max(0.0);
-        }
-        let want = Tensor::from_vec(Shape::new(dims).unwrap(), want, None).unwrap();
+        let bias = bias.as_slice::<f32>().unwrap();
+        let want: Vec<f32> = plain
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v + bias[i % channels]).max(0.0))
+            .collect();
+        let want = Tensor::from_vec(plain.shape().clone(), want, None).unwrap();
         for optimize in [true, false] {
             let exe = compile(model(g.clone()), optimize);
             let case =
