@@ -615,7 +615,7 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
         batch_norm_constants(graph, next, from, channels).map(|c| (next, c))
     };
     // A `Mul` by a per-channel constant after `from`: the scale.
-    let scale_after = |from: NodeId| {
+    let mul_after = |from: NodeId| {
         let next = readers.sole(from)?;
         let n = graph.node(next).ok()?;
         if rank != 4 || n.op != "Mul" || !is_f32(n) {
@@ -624,33 +624,40 @@ fn find_chain(graph: &Graph, readers: &Readers, conv: NodeId) -> Option<Chain> {
         let scale = other_operand(n, from).and_then(|v| per_channel(graph, v, channels, rank))?;
         Some((next, scale))
     };
+    // The scale after `from` (a batch norm's, with its shift, or a `Mul`).
     let scale_after = |from: NodeId| {
         batch_norm_after(from)
-            .or_else(|| scale_after(from).map(|(next, scale)| (next, (scale, Vec::new()))))
+            .map(|(next, (scale, shift))| (next, scale, Some(shift)))
+            .or_else(|| mul_after(from).map(|(next, scale)| (next, scale, None)))
     };
     // A bias before the scale (Keras' Conv2D with a bias, then
-    // BatchNormalization): (x + b)·s + t = x·s + (b·s + t).
-    if let Some(next) = readers.sole(chain.last)
-        && let Ok(n) = graph.node(next)
-        && let Some(early) = bias_of(n, chain.last)
-        && scale_after(next).is_some()
-    {
-        chain.bias = Some(early);
-        step(&mut chain, next);
-    }
+    // BatchNormalization), taken only when a scale follows it:
+    // (x + b)·s + t = x·s + (b·s + t).
+    let early = readers.sole(chain.last).and_then(|next| {
+        let bias = bias_of(graph.node(next).ok()?, chain.last)?;
+        Some((next, bias, scale_after(next)?))
+    });
+    let scaled = match early {
+        Some((next, bias, scaled)) => {
+            chain.bias = Some(bias);
+            step(&mut chain, next);
+            Some(scaled)
+        }
+        None => scale_after(chain.last),
+    };
     // Scale (into the filter), and a batch norm's shift.
-    if let Some((next, (scale, shift))) = scale_after(chain.last) {
-        let mut bias = chain.bias.take().map(|early| {
+    if let Some((next, scale, shift)) = scaled {
+        let early = chain.bias.take().map(|early| {
             early
                 .iter()
                 .zip(&scale)
                 .map(|(b, s)| b * s)
                 .collect::<Vec<f32>>()
         });
-        if !shift.is_empty() {
-            bias = Some(add_biases(bias, shift));
-        }
-        chain.bias = bias;
+        chain.bias = match shift {
+            Some(shift) => Some(add_biases(early, shift)),
+            None => early,
+        };
         chain.scale = Some(scale);
         step(&mut chain, next);
     }

@@ -35,6 +35,24 @@ fn op(graph: &mut Graph, name: &str, op: &str, inputs: &[NodeId]) -> NodeId {
     graph.add(node).unwrap()
 }
 
+/// A convolution-like node with its strides (`stride` in H and W) and
+/// padding set.
+fn windowed(
+    graph: &mut Graph,
+    name: &str,
+    op_name: &str,
+    inputs: &[NodeId],
+    (stride, padding): (i64, &str),
+) -> NodeId {
+    let id = op(graph, name, op_name, inputs);
+    let node = graph.node_mut(id).unwrap();
+    node.attrs
+        .insert("strides".into(), Attr::IntList(vec![1, stride, stride, 1]));
+    node.attrs
+        .insert("padding".into(), Attr::Str(padding.as_bytes().to_vec()));
+    id
+}
+
 fn placeholder(graph: &mut Graph, name: &str, dims: &[usize]) -> NodeId {
     let mut node = Node::new(name, "Placeholder");
     node.attrs
@@ -120,12 +138,7 @@ fn bn_chain(
     } else {
         filter[2] * filter[3]
     };
-    let conv = op(&mut g, "conv", conv_op, &[x, w]);
-    let node = g.node_mut(conv).unwrap();
-    node.attrs
-        .insert("strides".into(), Attr::IntList(vec![1, stride, stride, 1]));
-    node.attrs
-        .insert("padding".into(), Attr::Str(padding.as_bytes().to_vec()));
+    let conv = windowed(&mut g, "conv", conv_op, &[x, w], (stride, padding));
     // Scale and shift computed from "variables" as BatchNorm does.
     let var = constant(&mut g, "var", values(&[channels], 2));
     let eps = constant(&mut g, "eps", Tensor::scalar(1.5f32));
@@ -359,12 +372,7 @@ fn zero_pads_fold_into_valid_convolutions() {
             .insert("Tpaddings".into(), Attr::Type(TypeAttr::Data(DType::I32)));
         let pad = g.add(pad).unwrap();
         let w = constant(&mut g, "w", values(&[3, 3, 4, 2], 1));
-        let conv = op(&mut g, "conv", conv_op, &[pad, w]);
-        let node = g.node_mut(conv).unwrap();
-        node.attrs
-            .insert("strides".into(), Attr::IntList(vec![1, 2, 2, 1]));
-        node.attrs
-            .insert("padding".into(), Attr::Str(b"VALID".to_vec()));
+        let _ = windowed(&mut g, "conv", conv_op, &[pad, w], (2, "VALID"));
         let plain = compile(model(g.clone()), false);
         let fast = compile(model(g), true);
         assert_eq!(fast.optimize_stats().folded_pads, 1, "{conv_op}");
@@ -422,12 +430,7 @@ fn calls_are_inlined_and_their_constants_fold() {
     let aw = arg("w", 1);
     let as_ = arg("s", 2);
     let ab = arg("b", 3);
-    let conv = op(&mut body, "conv", "Conv2D", &[ax, aw]);
-    let node = body.node_mut(conv).unwrap();
-    node.attrs
-        .insert("strides".into(), Attr::IntList(vec![1, 1, 1, 1]));
-    node.attrs
-        .insert("padding".into(), Attr::Str(b"SAME".to_vec()));
+    let conv = windowed(&mut body, "conv", "Conv2D", &[ax, aw], (1, "SAME"));
     let mul = op(&mut body, "mul", "Mul", &[conv, as_]);
     let add = op(&mut body, "add", "AddV2", &[mul, ab]);
     let act = op(&mut body, "act", "Relu6", &[add]);
@@ -491,12 +494,7 @@ fn fused_bn_chain(conv_op: &str, bn_op: &str) -> Graph {
         (vec![3, 3, 6, 2], 12)
     };
     let w = constant(&mut g, "w", values(&filter, 1));
-    let conv = op(&mut g, "conv", conv_op, &[x, w]);
-    let node = g.node_mut(conv).unwrap();
-    node.attrs
-        .insert("strides".into(), Attr::IntList(vec![1, 1, 1, 1]));
-    node.attrs
-        .insert("padding".into(), Attr::Str(b"SAME".to_vec()));
+    let conv = windowed(&mut g, "conv", conv_op, &[x, w], (1, "SAME"));
     let gamma = constant(&mut g, "gamma", values(&[channels], 3));
     let beta = constant(&mut g, "beta", values(&[channels], 5));
     let mean = constant(&mut g, "mean", values(&[channels], 4));
@@ -586,16 +584,9 @@ fn large_constant_weights_are_packed_at_load_and_match() {
     let _ = op(&mut g, "mm", "MatMul", &[x, w]);
     let image = placeholder(&mut g, "image", &[1, 5, 6, k]);
     let w1 = constant(&mut g, "w1", values(&[1, 1, k, n], 2));
-    let pointwise = op(&mut g, "pointwise", "Conv2D", &[image, w1]);
+    let _ = windowed(&mut g, "pointwise", "Conv2D", &[image, w1], (1, "VALID"));
     let w3 = constant(&mut g, "w3", values(&[3, 3, k, 48], 3));
-    let conv = op(&mut g, "conv", "Conv2D", &[image, w3]);
-    for (id, padding) in [(pointwise, "VALID"), (conv, "SAME")] {
-        let node = g.node_mut(id).unwrap();
-        node.attrs
-            .insert("strides".into(), Attr::IntList(vec![1, 1, 1, 1]));
-        node.attrs
-            .insert("padding".into(), Attr::Str(padding.as_bytes().to_vec()));
-    }
+    let _ = windowed(&mut g, "conv", "Conv2D", &[image, w3], (1, "SAME"));
     let fed = placeholder(&mut g, "fed", &[k, n]);
     let _ = op(&mut g, "mm_fed", "MatMul", &[x, fed]);
     for optimize in [true, false] {
@@ -690,17 +681,13 @@ fn convolutions_over_few_channels_match_a_naive_convolution() {
         let mut g = Graph::new();
         let x = placeholder(&mut g, "x", input);
         let w = constant(&mut g, "w", values(filter, 1));
-        let conv = op(&mut g, "conv", "Conv2D", &[x, w]);
-        let node = g.node_mut(conv).unwrap();
-        let s = stride as i64;
-        let d = dilation as i64;
-        node.attrs
-            .insert("strides".into(), Attr::IntList(vec![1, s, s, 1]));
-        node.attrs
-            .insert("dilations".into(), Attr::IntList(vec![1, d, d, 1]));
         let padding = if same { "SAME" } else { "VALID" };
-        node.attrs
-            .insert("padding".into(), Attr::Str(padding.as_bytes().to_vec()));
+        let conv = windowed(&mut g, "conv", "Conv2D", &[x, w], (stride as i64, padding));
+        let d = dilation as i64;
+        g.node_mut(conv)
+            .unwrap()
+            .attrs
+            .insert("dilations".into(), Attr::IntList(vec![1, d, d, 1]));
         let channels = filter[3];
         let b = constant(&mut g, "b", values(&[channels], 2));
         let add = op(&mut g, "add", "BiasAdd", &[conv, b]);
@@ -747,12 +734,7 @@ fn a_bias_before_the_batch_norm_folds_with_it() {
                 (&[3, 3, 4, 2], 8)
             };
             let w = constant(&mut g, "w", values(filter, 1));
-            let conv = op(&mut g, "conv", conv_op, &[x, w]);
-            let node = g.node_mut(conv).unwrap();
-            node.attrs
-                .insert("strides".into(), Attr::IntList(vec![1, 1, 1, 1]));
-            node.attrs
-                .insert("padding".into(), Attr::Str(b"SAME".to_vec()));
+            let conv = windowed(&mut g, "conv", conv_op, &[x, w], (1, "SAME"));
             let b = constant(&mut g, "b", values(&[channels], 2));
             let biased = op(&mut g, "biased", "BiasAdd", &[conv, b]);
             let normed = match after {
