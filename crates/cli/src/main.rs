@@ -29,6 +29,11 @@ mod serve;
 mod show;
 
 use clap::{Parser, Subcommand};
+
+/// Tensor buffers start on a cache line (see the allocator's module); the
+/// sandbox worker is this binary too.
+#[global_allocator]
+static ALLOCATOR: ward_ops::kernels::aligned::LineAligned = ward_ops::kernels::aligned::LineAligned;
 use std::process::ExitCode;
 
 const ABOUT: &str = "ward runs untrusted machine-learning models safely.
@@ -155,3 +160,4 @@ fn main() -> ExitCode {
         }
     }
 }
+

@@ -4,6 +4,7 @@
 
 #![allow(unsafe_code)]
 
+pub mod aligned;
 pub mod depthwise;
 pub mod fpenv;
 pub mod gemm;
