@@ -16,6 +16,15 @@ pub struct Plan {
     pub uses: Vec<Vec<usize>>,
 }
 
+/// Whether `id` is a placeholder whose value is fed. As in TF, waiting on
+/// it then waits on the feed: the placeholder itself does not run.
+fn fed_placeholder(graph: &Graph, fed: &HashSet<ValueRef>, id: NodeId) -> bool {
+    fed.contains(&ValueRef::new(id, 0))
+        && graph
+            .node(id)
+            .is_ok_and(|n| matches!(n.op.as_str(), "Placeholder" | "PlaceholderV2"))
+}
+
 /// Builds the plan: nodes reachable backwards from the fetches and targets,
 /// not crossing fed values, in topological order.
 pub fn plan(
@@ -53,7 +62,9 @@ pub fn plan(
             }
         }
         for &c in &node.control_inputs {
-            mark(c, &mut needed, &mut stack);
+            if !fed_placeholder(graph, &fed, c) {
+                mark(c, &mut needed, &mut stack);
+            }
         }
     }
 
@@ -69,7 +80,12 @@ pub fn plan(
             .iter()
             .filter(|v| !fed.contains(v))
             .map(|v| v.node);
-        for source in data.chain(node.control_inputs.iter().copied()) {
+        let control = node
+            .control_inputs
+            .iter()
+            .copied()
+            .filter(|&c| !fed_placeholder(graph, &fed, c));
+        for source in data.chain(control) {
             if let (Some(d), Some(list)) = (indegree.get_mut(id), consumers.get_mut(source)) {
                 *d = d.saturating_add(1);
                 list.push(id);

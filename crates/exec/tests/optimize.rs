@@ -791,3 +791,34 @@ fn a_bias_before_the_batch_norm_folds_with_it() {
         }
     }
 }
+
+/// A TF2 function's last `NoOp` waits on every variable read; once frozen
+/// the reads are constants, and the edge would make each run compute them.
+#[test]
+fn control_edges_from_plain_constants_are_dropped() {
+    let mut g = Graph::new();
+    let x = placeholder(&mut g, "x", &[2]);
+    let read = constant(&mut g, "read", values(&[3], 1));
+    let guarded = constant(&mut g, "guarded", values(&[3], 2));
+    g.node_mut(guarded).unwrap().control_inputs = vec![x];
+    let mut done = Node::new("done", "NoOp");
+    done.control_inputs = vec![read, guarded];
+    let done = g.add(done).unwrap();
+    let y = op(&mut g, "y", "Identity", &[x]);
+    g.node_mut(y).unwrap().control_inputs = vec![done];
+
+    let plain = compile(model(g.clone()), false);
+    let fast = compile(model(g), true);
+    assert_eq!(fast.optimize_stats().constant_control_edges, 1);
+    let graph = fast.optimized_graph().unwrap();
+    // A constant that waits on something else keeps its edge: it carries
+    // that node's deadness.
+    assert_eq!(graph.node(done).unwrap().control_inputs, vec![guarded]);
+    let xs = values(&[2], 3);
+    // Waiting on a fed placeholder waits on the feed (TF redirects the
+    // edge): the placeholder does not run and fail for want of a value.
+    assert_close(&run(&plain, vec![("x", xs.clone())], "y"), &xs);
+    assert_close(&run(&fast, vec![("x", xs.clone())], "y"), &xs);
+    // The constant itself stays fetchable.
+    assert_close(&run(&fast, Vec::new(), "read"), &values(&[3], 1));
+}
