@@ -160,4 +160,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

@@ -720,6 +720,73 @@ fn convolutions_over_few_channels_match_a_naive_convolution() {
     }
 }
 
+/// Depthwise convolutions (multiplier 1) against the naive convolution
+/// of the same filter on the diagonal: 3×3 filters on the one-pixel AVX-512
+/// path, their edge pixels and image-edge rows with fewer taps, channel
+/// tails, and other filter sizes on the tiled one.
+#[test]
+fn depthwise_convolutions_match_a_naive_convolution() {
+    // (input, filter size, stride, SAME)
+    let cases: &[(&[usize], usize, usize, bool)] = &[
+        (&[1, 9, 11, 32], 3, 1, true),
+        (&[2, 8, 8, 40], 3, 2, true),
+        (&[1, 10, 10, 96], 3, 2, true),
+        (&[1, 7, 10, 17], 3, 1, false),
+        (&[1, 9, 9, 16], 5, 2, true),
+        (&[1, 6, 5, 3], 2, 1, true),
+    ];
+    for &(input, k, stride, same) in cases {
+        let c = input[3];
+        let filter = values(&[k, k, c, 1], 1);
+        let taps = filter.as_slice::<f32>().unwrap();
+        let diagonal: Vec<f32> = (0..k * k * c * c)
+            .map(|i| {
+                let (tap, ci, co) = (i / (c * c), i / c % c, i % c);
+                if ci == co { taps[tap * c + ci] } else { 0.0 }
+            })
+            .collect();
+        let diagonal = Tensor::from_vec(Shape::new(vec![k, k, c, c]).unwrap(), diagonal, None);
+        let xs = values(input, 3);
+        let plain = naive_conv(&xs, &diagonal.unwrap(), stride, 1, same);
+        let bias = values(&[c], 2);
+        let b = bias.as_slice::<f32>().unwrap();
+        let want: Vec<f32> = plain
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v + b[i % c]).clamp(0.0, 6.0))
+            .collect();
+        let want = Tensor::from_vec(plain.shape().clone(), want, None).unwrap();
+
+        let mut g = Graph::new();
+        let x = placeholder(&mut g, "x", input);
+        let w = constant(&mut g, "w", filter.clone());
+        let padding = if same { "SAME" } else { "VALID" };
+        let conv = windowed(
+            &mut g,
+            "conv",
+            "DepthwiseConv2dNative",
+            &[x, w],
+            (stride as i64, padding),
+        );
+        let bias = constant(&mut g, "b", bias.clone());
+        let add = op(&mut g, "add", "BiasAdd", &[conv, bias]);
+        let _ = op(&mut g, "act", "Relu6", &[add]);
+        for optimize in [true, false] {
+            let exe = compile(model(g.clone()), optimize);
+            let case = format!("{input:?} {k}x{k} stride {stride} {padding}");
+            assert_eq!(
+                exe.optimize_stats().fused_layers,
+                usize::from(optimize),
+                "{case}"
+            );
+            assert_close(&run(&exe, vec![("x", xs.clone())], "act"), &want);
+            assert_close(&run(&exe, vec![("x", xs.clone())], "conv"), &plain);
+        }
+    }
+}
+
 #[test]
 fn a_bias_before_the_batch_norm_folds_with_it() {
     // conv → BiasAdd → (Mul → AddV2 | FusedBatchNormV3 | AddV2) → Relu6:

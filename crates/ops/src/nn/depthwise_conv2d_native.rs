@@ -3,9 +3,11 @@
 //! output depth `in_depth * multiplier`, NHWC.
 //! <https://www.tensorflow.org/api_docs/python/tf/raw_ops/DepthwiseConv2dNative>
 //!
-//! Output rows are computed in parallel. On AVX-512 CPUs the f32 pixels
-//! whose taps are all inside the image (multiplier 1, a clamp activation)
-//! run on `kernels::depthwise`. The rest: each output pixel is summed in
+//! Output rows are computed in parallel, each zeroed just before (in
+//! cache). On AVX-512 CPUs f32 rows (multiplier 1, a clamp activation) run
+//! on `kernels::depthwise`: the pixels whose taps are all inside the image
+//! at once, each edge pixel alone with only its taps inside the image (a
+//! narrower filter). Otherwise each output pixel is summed in
 //! blocks of 64 channels held in registers across all its taps (only the
 //! taps inside the image, so padding costs nothing), compiled for the
 //! CPU's widest vectors, then finished by the epilogue (bias and activation
@@ -15,6 +17,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::kernels::depthwise;
+use crate::kernels::uninit::{OutputVec, Uninit, block_writer};
 use crate::prelude::*;
 use crate::util::epilogue::{Activation, Epilogue};
 use crate::util::float::{Float, Wide};
@@ -22,7 +25,6 @@ use crate::util::simd;
 use crate::util::window::{
     Padding, dims_of_rank, output_dim, output_dim_partial, padding, positive4, require_nhwc,
 };
-use rayon::prelude::*;
 
 pub const DEF: OpDef = OpDef {
     spec: OpSpec {
@@ -214,13 +216,17 @@ impl Depthwise {
         }
         let shape = Shape::new(vec![g.batch, g.out_h, g.out_w, out_c])?;
         let len = shape.num_elements()?;
-        let (mut out, lease) =
-            ctx.budget
-                .alloc_vec::<T>(len, T::default(), "DepthwiseConv2dNative output")?;
         let row_len = g.out_w.checked_mul(out_c).ok_or_else(overflow)?;
         if len == 0 || row_len == 0 {
+            let (out, lease) = ctx
+                .budget
+                .alloc_empty::<T>(0, "DepthwiseConv2dNative output")?;
             return Tensor::from_vec(shape, out, Some(lease));
         }
+        let (out, lease) = ctx
+            .budget
+            .alloc_empty::<T>(len, "DepthwiseConv2dNative output")?;
+        let out = OutputVec::new(out, len)?;
         // Every input pixel and filter tap is a whole slice of the buffers.
         let in_len = g
             .batch
@@ -235,8 +241,12 @@ impl Depthwise {
             .ok_or_else(overflow)?;
         let xs = x.as_slice::<T>()?.get(..in_len).ok_or_else(overflow)?;
         let fs = f.as_slice::<T>()?.get(..f_len).ok_or_else(overflow)?;
-        let row = |(r, dst): (usize, &mut [T])| -> Result<()> {
+        // Each row is zeroed just before it is computed, while in cache,
+        // not in a pass over the whole output first: edge pixels skip
+        // padding taps and may leave values for the epilogue to add to.
+        let row = block_writer(|r: usize, block: Uninit<'_, T>| {
             ctx.budget.check()?;
+            let mut row = block.fill(T::default());
             simd::vectorized(OutputRow {
                 g,
                 stride: self.stride,
@@ -245,16 +255,15 @@ impl Depthwise {
                 fs,
                 epilogue,
                 row: r,
-                dst,
+                dst: row.values(),
             });
-            Ok(())
-        };
-        if ctx.threads() > 1 && len >= 1 << 14 {
-            ctx.pool
-                .install(|| out.par_chunks_mut(row_len).enumerate().try_for_each(row))?;
+            Ok(row)
+        });
+        let out = if ctx.threads() > 1 && len >= 1 << 14 {
+            ctx.pool.install(|| out.par_init_blocks(row_len, row))?
         } else {
-            out.chunks_mut(row_len).enumerate().try_for_each(row)?;
-        }
+            out.init_blocks(row_len, row)?
+        };
         Tensor::from_vec(shape, out, Some(lease))
     }
 }
@@ -305,30 +314,55 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
             let filter = kh.saturating_mul(g.k_w).saturating_add(kw);
             (pixel.saturating_mul(g.in_c), filter.saturating_mul(out_c))
         };
+        // Input offset of the first value of image row `iy`.
+        let row_start = |kh: usize| {
+            let iy = oy
+                .saturating_mul(s)
+                .saturating_add(kh)
+                .saturating_sub(g.pad_t);
+            image
+                .saturating_add(iy)
+                .saturating_mul(g.in_w)
+                .saturating_mul(g.in_c)
+        };
+        let input_row = |kh: usize| {
+            xs.get(row_start(kh)..row_start(kh).saturating_add(g.in_w.saturating_mul(g.in_c)))
+        };
+        // The filter row of `kh` from tap `first` on.
+        let filter_row = |kh: usize, first: usize| {
+            let start = kh
+                .saturating_mul(g.k_w)
+                .saturating_add(first)
+                .saturating_mul(out_c);
+            let end = kh
+                .saturating_add(1)
+                .saturating_mul(g.k_w)
+                .saturating_mul(out_c);
+            fs.get(start..end)
+        };
         // Pixels whose every column tap is inside the image, computed
         // TILE at a time so each filter vector loaded serves TILE pixels.
         let interior = interior_columns(g, s);
         let span = interior.start.saturating_mul(out_c)..interior.end.saturating_mul(out_c);
-        let done = g.mult == 1
+        let fast = g.mult == 1
             && dst.get_mut(span).is_some_and(|span| {
                 let first_col = interior.start.saturating_mul(s).saturating_sub(g.pad_l);
-                let input_row = |kh: usize| {
-                    let (start, _) = pixel_at(interior.start, kh, 0);
-                    let start = start.saturating_sub(first_col.saturating_mul(g.in_c));
-                    xs.get(start..start.saturating_add(g.in_w.saturating_mul(g.in_c)))
-                };
-                let filter_row = |kh: usize| {
-                    let start = kh.saturating_mul(g.k_w).saturating_mul(out_c);
-                    fs.get(start..start.saturating_add(g.k_w.saturating_mul(out_c)))
-                };
                 interior_f32(
-                    &rows, first_col, s, g.k_w, out_c, input_row, filter_row, epilogue, span,
+                    &rows,
+                    first_col,
+                    s,
+                    g.k_w,
+                    out_c,
+                    input_row,
+                    |kh| filter_row(kh, 0),
+                    epilogue,
+                    span,
                 )
             });
         let mut ox = 0usize;
         let mut rest: &mut [T] = dst;
         while ox < g.out_w {
-            if done && ox == interior.start {
+            if fast && ox == interior.start {
                 let width = interior.len();
                 let Some((_, tail)) =
                     std::mem::take(&mut rest).split_at_mut_checked(out_c.saturating_mul(width))
@@ -348,11 +382,28 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
                 return;
             };
             rest = tail;
+            let cols = taps(ox.saturating_mul(s), g.pad_l, g.k_w, g.in_w);
+            // An edge pixel on the same kernel: only its taps inside the
+            // image, as a narrower filter starting at its first one.
+            let edge_done = fast
+                && !tiled
+                && interior_f32(
+                    &rows,
+                    ox.saturating_mul(s)
+                        .saturating_add(cols.start)
+                        .saturating_sub(g.pad_l),
+                    s,
+                    cols.len(),
+                    out_c,
+                    input_row,
+                    |kh| filter_row(kh, cols.start),
+                    epilogue,
+                    span,
+                );
             if tiled {
                 let tap = |p: usize, kh: usize, kw: usize| pixel_at(ox.saturating_add(p), kh, kw);
                 tile_mult1(xs, fs, span, out_c, rows.clone(), g.k_w, &tap, epilogue);
-            } else {
-                let cols = taps(ox.saturating_mul(s), g.pad_l, g.k_w, g.in_w);
+            } else if !edge_done {
                 let tap = |kh: usize, kw: usize| pixel_at(ox, kh, kw);
                 if g.mult == 1 {
                     pixel_mult1(xs, fs, span, rows.clone(), cols, &tap, epilogue);
