@@ -339,8 +339,10 @@ impl ward_sandbox::Handler for WardHandler {
         sizes.push(cores);
         sizes.dedup();
         for size in sizes {
+            // Threads start (and a pool over every CPU pins them, which the
+            // seccomp filter would not allow later) before lock-down.
             let pool = ward_exec::build_pool(size)?;
-            // Start every thread now: rayon spawns them lazily.
+            // Every thread has started before this returns.
             pool.broadcast(|_| ());
             // One-time setup that reads /sys must happen before lock-down.
             ward_ops::kernels::gemm::warm_up(&pool)?;

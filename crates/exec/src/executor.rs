@@ -36,19 +36,65 @@ impl Default for ExecOptions {
 }
 
 /// The intra-op pool: `threads` workers (0 = available cores) that flush
-/// denormals like TF.
+/// denormals like TF. A pool of two or more threads that spans every CPU
+/// this process may use has each thread pinned to its own CPU.
 pub fn build_pool(threads: usize) -> Result<ThreadPool> {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         threads
     };
+    let cpus = affinity::allowed_cpus();
+    let pin = threads > 1 && cpus.len() == threads;
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("ward-intra-op-{i}"))
-        .start_handler(|_| ward_ops::kernels::fpenv::flush_denormals_on_this_thread())
+        .start_handler(move |i| {
+            ward_ops::kernels::fpenv::flush_denormals_on_this_thread();
+            if pin && let Some(&cpu) = cpus.get(i) {
+                affinity::pin_this_thread(cpu);
+            }
+        })
         .build()
         .map_err(|e| Error::internal(format!("cannot start the thread pool: {e}")))
+}
+
+/// Why pin: a new process's pool threads were often woken on one CPU, and
+/// the scheduler took 10-13 runs of MobileNetV2 (about 40 ms) to move one
+/// away, each at one thread's speed; the sandboxed worker, a new process
+/// per model, showed it on most starts. Only a pool that uses every allowed
+/// CPU is pinned: its threads want one CPU each anyway, whereas pinning a
+/// smaller pool could stack several processes' pools on the same CPUs.
+#[cfg(target_os = "linux")]
+mod affinity {
+    use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
+    use nix::unistd::Pid;
+
+    /// The CPUs this process may run on, in order (empty if unknown).
+    pub(super) fn allowed_cpus() -> Vec<usize> {
+        let Ok(set) = sched_getaffinity(Pid::from_raw(0)) else {
+            return Vec::new();
+        };
+        (0..CpuSet::count())
+            .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
+            .collect()
+    }
+
+    /// Best effort: a refused pin leaves the thread where it is.
+    pub(super) fn pin_this_thread(cpu: usize) {
+        let mut set = CpuSet::new();
+        if set.set(cpu).is_ok() {
+            let _ = sched_setaffinity(Pid::from_raw(0), &set);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod affinity {
+    pub(super) fn allowed_cpus() -> Vec<usize> {
+        Vec::new()
+    }
+    pub(super) fn pin_this_thread(_: usize) {}
 }
 
 /// What kernels of one graph may keep from its constants at load (packed
@@ -667,5 +713,30 @@ impl FunctionRunner for Runner<'_> {
             functions: &inner,
         };
         execute(compiled, &plan, &inner_ctx, feeds, &fetches).map_err(with_fn)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_over_every_cpu_has_one_cpu_per_thread_and_others_are_free() {
+        let cpus = affinity::allowed_cpus();
+        if cfg!(target_os = "linux") {
+            assert!(!cpus.is_empty());
+        }
+        if cpus.len() > 1 {
+            let pool = build_pool(cpus.len()).unwrap();
+            let mut each = pool.broadcast(|_| affinity::allowed_cpus());
+            each.sort();
+            let expected: Vec<Vec<usize>> = cpus.iter().map(|&c| vec![c]).collect();
+            assert_eq!(each, expected);
+            let smaller = build_pool(cpus.len() - 1).unwrap();
+            for seen in smaller.broadcast(|_| affinity::allowed_cpus()) {
+                assert_eq!(seen, cpus);
+            }
+        }
     }
 }
