@@ -664,6 +664,20 @@ fn naive_conv(x: &Tensor, w: &Tensor, stride: usize, dilation: usize, same: bool
     Tensor::from_vec(Shape::new(vec![n, oh, ow, o]).unwrap(), out, None).unwrap()
 }
 
+/// A channels-last result plus a per-channel bias, clamped to `lo..=hi`:
+/// what a fused bias and Relu/Relu6 give.
+fn biased_and_clamped(plain: &Tensor, bias: &Tensor, (lo, hi): (f32, f32)) -> Tensor {
+    let bias = bias.as_slice::<f32>().unwrap();
+    let want: Vec<f32> = plain
+        .as_slice::<f32>()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v + bias[i % bias.len()]).clamp(lo, hi))
+        .collect();
+    Tensor::from_vec(plain.shape().clone(), want, None).unwrap()
+}
+
 #[test]
 fn convolutions_over_few_channels_match_a_naive_convolution() {
     // (input, filter, stride, dilation, SAME): few input channels read in
@@ -694,16 +708,7 @@ fn convolutions_over_few_channels_match_a_naive_convolution() {
         let _ = op(&mut g, "act", "Relu", &[add]);
         let xs = values(input, 3);
         let plain = naive_conv(&xs, &values(filter, 1), stride, dilation, same);
-        let bias = values(&[channels], 2);
-        let bias = bias.as_slice::<f32>().unwrap();
-        let want: Vec<f32> = plain
-            .as_slice::<f32>()
-            .unwrap()
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (v + bias[i % channels]).max(0.0))
-            .collect();
-        let want = Tensor::from_vec(plain.shape().clone(), want, None).unwrap();
+        let want = biased_and_clamped(&plain, &values(&[channels], 2), (0.0, f32::INFINITY));
         for optimize in [true, false] {
             let exe = compile(model(g.clone()), optimize);
             let case =
@@ -749,15 +754,7 @@ fn depthwise_convolutions_match_a_naive_convolution() {
         let xs = values(input, 3);
         let plain = naive_conv(&xs, &diagonal.unwrap(), stride, 1, same);
         let bias = values(&[c], 2);
-        let b = bias.as_slice::<f32>().unwrap();
-        let want: Vec<f32> = plain
-            .as_slice::<f32>()
-            .unwrap()
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (v + b[i % c]).clamp(0.0, 6.0))
-            .collect();
-        let want = Tensor::from_vec(plain.shape().clone(), want, None).unwrap();
+        let want = biased_and_clamped(&plain, &bias, (0.0, 6.0));
 
         let mut g = Graph::new();
         let x = placeholder(&mut g, "x", input);

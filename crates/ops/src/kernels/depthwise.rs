@@ -101,6 +101,10 @@ mod avx512 {
     pub(super) unsafe fn interior(task: &Interior<'_>, out: &mut [f32]) {
         let c = task.channels;
         let pixels = out.len() / c;
+        if pixels == 0 {
+            // `fits` checked nothing of the rows: no pointer may be formed.
+            return;
+        }
         let lo = _mm512_set1_ps(task.lo);
         let hi = _mm512_set1_ps(task.hi);
         let tail = c % 16;
@@ -176,17 +180,22 @@ mod avx512 {
         let c = task.channels;
         let pixels = out.len() / c;
         let start = task.first_col * c + c0;
-        // SAFETY (all loads below): filter rows hold 3 * c values and bias
-        // c values; the input offsets are those `tile` reads.
+        // SAFETY: pixel 0's first tap, channel c0: inside every input row
+        // (`fits` checked the last pixel's last tap).
         let x = rows.map(|r| unsafe { r.input.as_ptr().add(start) });
         let w = rows.map(|r| {
             let f = r.filter.as_ptr();
+            // SAFETY: `fits` checked filter rows of k_w * c = 3 * c values;
+            // tap kw's channels c0.. (masked to c) lie inside.
             [0, 1, 2].map(|kw| unsafe { load::<FULL>(mask, f.add(kw * c + c0)) })
         });
+        // SAFETY: `fits` checked a bias of at least c values.
         let bias = task
             .bias
             .map(|b| unsafe { load::<FULL>(mask, b.as_ptr().add(c0)) });
         let step = task.stride * c;
+        // SAFETY: c0 < c ≤ out.len(): `interior` returned early without
+        // a pixel.
         let dst = unsafe { out.as_mut_ptr().add(c0) };
         for p in 0..pixels {
             let mut acc = _mm512_setzero_ps();
@@ -202,7 +211,7 @@ mod avx512 {
             if let Some(b) = bias {
                 acc = _mm512_add_ps(acc, b);
             }
-            // NaN passes the clamp as in `finish`.
+            // NaN passes the clamp, as in `tile`.
             acc = _mm512_min_ps(hi, _mm512_max_ps(lo, acc));
             // SAFETY: pixel p of `out`, channels under the mask.
             unsafe {
@@ -426,6 +435,29 @@ mod tests {
         let mut out = [0f32; 1];
         assert!(interior(&task, &mut out));
         assert!(out[0].is_nan());
+    }
+
+    #[test]
+    fn no_pixels_read_nothing() {
+        if !available() {
+            return;
+        }
+        // Rows far too short for any pixel: with no pixel nothing is read.
+        let rows = [TapRow {
+            input: &[],
+            filter: &[],
+        }; 3];
+        let task = Interior {
+            rows: &rows,
+            channels: 16,
+            k_w: 3,
+            stride: 1,
+            first_col: 1000,
+            bias: None,
+            lo: 0.0,
+            hi: 6.0,
+        };
+        assert!(interior(&task, &mut []));
     }
 
     #[test]
