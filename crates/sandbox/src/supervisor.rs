@@ -73,8 +73,9 @@ impl SandboxConfig {
 pub struct Worker {
     child: Child,
     stream: UnixStream,
-    /// The supervisor's read-write handle of the shared input region.
-    region: Option<(File, u64)>,
+    /// The supervisor's read-write handle of the shared input region, its
+    /// mapping when one could be made, and its size.
+    region: Option<(File, Option<sys::Mapping>, u64)>,
     layers: Layers,
     max_frame: u32,
     startup: Duration,
@@ -160,7 +161,12 @@ impl Worker {
             ))
         })?;
         drop(theirs);
-        let region = region.map(|(ours, _theirs, bytes)| (ours, bytes));
+        let region = region.map(|(ours, _theirs, bytes)| {
+            let map = usize::try_from(bytes)
+                .ok()
+                .and_then(|len| sys::Mapping::new(&ours, len, true).ok());
+            (ours, map, bytes)
+        });
         let mut child = child;
         if let Some(err) = child.stderr.take() {
             forward_stderr(err, child.id());
@@ -233,8 +239,11 @@ impl Worker {
 
     /// Writes the inputs into the shared region when they are numeric, large
     /// enough to gain from it and fit; `None` sends them through the socket.
-    fn place_in_region(&self, inputs: &[(String, Tensor)]) -> Result<Option<Vec<SharedTensor>>> {
-        let Some((region, capacity)) = &self.region else {
+    fn place_in_region(
+        &mut self,
+        inputs: &[(String, Tensor)],
+    ) -> Result<Option<Vec<SharedTensor>>> {
+        let Some((region, map, capacity)) = &mut self.region else {
             return Ok(None);
         };
         let mut layout = Vec::with_capacity(inputs.len());
@@ -256,7 +265,10 @@ impl Worker {
         }
         let mut refs = Vec::with_capacity(layout.len());
         for (name, t, bytes, offset, len) in layout {
-            region.write_all_at(bytes, offset)?;
+            match map {
+                Some(map) => map.write_at(bytes, offset)?,
+                None => region.write_all_at(bytes, offset)?,
+            }
             refs.push(SharedTensor {
                 name: name.clone(),
                 dtype: t.dtype(),

@@ -121,6 +121,116 @@ pub fn shared_region(capacity: u64) -> io::Result<(std::fs::File, std::fs::File)
     Ok((file, read_only))
 }
 
+/// A shared mapping of the tensor region: copies in and out are plain
+/// memory copies, where `pwrite`/`pread` went through the page cache (68
+/// and 48 µs for MobileNetV2's 600 KB input, about 1 µs per 10 KB).
+/// Contents are only ever copied through raw pointers, never lent out as a
+/// slice, so no Rust reference aliases memory another process writes.
+#[derive(Debug)]
+pub struct Mapping {
+    ptr: std::ptr::NonNull<u8>,
+    len: usize,
+    writable: bool,
+}
+
+// SAFETY: the mapping is process memory owned by this value (unmapped on
+// drop); copies into it need `&mut self`.
+unsafe impl Send for Mapping {}
+// SAFETY: `&self` only reads, through `read_at`.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    /// Maps the first `len` bytes of `file` (a sealed region: its size
+    /// cannot shrink under the mapping), read-write if `writable`.
+    pub fn new(file: &std::fs::File, len: usize, writable: bool) -> io::Result<Mapping> {
+        if len == 0 || file.metadata()?.len() < len as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "mapping past the region's end",
+            ));
+        }
+        let prot = if writable {
+            libc::PROT_READ | libc::PROT_WRITE
+        } else {
+            libc::PROT_READ
+        };
+        // SAFETY: a fresh shared mapping chosen by the kernel (null hint);
+        // no existing memory is affected. The result is checked below.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                prot,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let ptr = std::ptr::NonNull::new(ptr.cast::<u8>())
+            .ok_or_else(|| io::Error::other("mmap returned null"))?;
+        Ok(Mapping { ptr, len, writable })
+    }
+
+    /// `offset..offset + n` if inside the mapping.
+    fn range(&self, offset: u64, n: usize) -> io::Result<usize> {
+        let start = usize::try_from(offset).ok();
+        match start.and_then(|s| s.checked_add(n).map(|end| (s, end))) {
+            Some((s, end)) if end <= self.len => Ok(s),
+            _ => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "range past the end of the region",
+            )),
+        }
+    }
+
+    /// Copies `src` to `offset` (a writable mapping only).
+    pub fn write_at(&mut self, src: &[u8], offset: u64) -> io::Result<()> {
+        if !self.writable {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "read-only mapping",
+            ));
+        }
+        let start = self.range(offset, src.len())?;
+        // SAFETY: start..start + src.len() lies inside the mapping (checked
+        // by `range`), which is writable and does not overlap `src` (a Rust
+        // slice of this process's private memory or another mapping's
+        // copy).
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr.as_ptr().add(start), src.len());
+        }
+        Ok(())
+    }
+
+    /// Fills `dst` from `offset`.
+    pub fn read_at(&self, dst: &mut [u8], offset: u64) -> io::Result<()> {
+        let start = self.range(offset, dst.len())?;
+        // SAFETY: start..start + dst.len() lies inside the mapping (checked
+        // by `range`); `dst` is an exclusive slice elsewhere.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                self.ptr.as_ptr().add(start),
+                dst.as_mut_ptr(),
+                dst.len(),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: the pointer and length are those mmap returned; nothing
+        // borrows the mapping past this value.
+        unsafe {
+            libc::munmap(self.ptr.as_ptr().cast(), self.len);
+        }
+    }
+}
+
 pub fn unshare(flags: libc::c_int) -> io::Result<()> {
     // SAFETY: unshare takes only flags and touches no memory of ours.
     check(unsafe { libc::unshare(flags) }).map(|_| ())
@@ -453,5 +563,29 @@ mod tests {
         assert!(ours.write_all_at(&[1], 1 << 16).is_err());
         let mut past = [0u8; 8];
         assert!(theirs.read_exact_at(&mut past, (1 << 16) - 4).is_err());
+    }
+
+    #[test]
+    fn mappings_copy_within_the_region_only() {
+        let (ours, theirs) = super::shared_region(1 << 16).unwrap();
+        let mut write = super::Mapping::new(&ours, 1 << 16, true).unwrap();
+        let read = super::Mapping::new(&theirs, 1 << 16, false).unwrap();
+        write.write_at(&[4, 5, 6], 200).unwrap();
+        let mut got = [0u8; 3];
+        read.read_at(&mut got, 200).unwrap();
+        assert_eq!(got, [4, 5, 6]);
+        // What one side maps, the file holds.
+        theirs.read_exact_at(&mut got, 200).unwrap();
+        assert_eq!(got, [4, 5, 6]);
+        // Ranges past the end, or overflowing, are refused.
+        let mut past = [0u8; 8];
+        assert!(read.read_at(&mut past, (1 << 16) - 4).is_err());
+        assert!(read.read_at(&mut past, u64::MAX).is_err());
+        assert!(write.write_at(&[1; 8], (1 << 16) - 4).is_err());
+        // The worker's handle cannot be mapped writable, nor past its end.
+        assert!(super::Mapping::new(&theirs, 1 << 16, true).is_err());
+        assert!(super::Mapping::new(&theirs, 1 << 17, false).is_err());
+        let mut read_only = super::Mapping::new(&theirs, 4096, false).unwrap();
+        assert!(read_only.write_at(&[1], 0).is_err());
     }
 }

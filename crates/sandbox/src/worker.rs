@@ -168,6 +168,12 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    // Mapped now, before lock-down: reading inputs is then a memory copy.
+    // Without the mapping they are read from the file.
+    let mapped = region.as_ref().and_then(|file| {
+        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        sys::Mapping::new(file, len, false).ok()
+    });
     let stream = UnixStream::from(owned);
     let mut writer = match stream.try_clone() {
         Ok(s) => BufWriter::new(s),
@@ -221,8 +227,18 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         writer,
         handler,
         max,
-        region.as_ref(),
+        Region {
+            file: region.as_ref(),
+            mapped: mapped.as_ref(),
+        },
     )
+}
+
+/// The shared input region as the worker holds it.
+#[derive(Clone, Copy)]
+struct Region<'a> {
+    file: Option<&'a File>,
+    mapped: Option<&'a sys::Mapping>,
 }
 
 fn serve(
@@ -230,7 +246,7 @@ fn serve(
     mut writer: BufWriter<UnixStream>,
     handler: &mut dyn Handler,
     max: u32,
-    region: Option<&File>,
+    region: Region<'_>,
 ) -> ExitCode {
     loop {
         let msg = match protocol::read_frame(&mut reader, max) {
@@ -288,8 +304,8 @@ fn serve(
 
 /// Materializes inputs from the shared region, each read straight into its
 /// tensor's memory. A range past the region's (sealed) end fails the read.
-fn read_shared(region: Option<&File>, refs: &[SharedTensor]) -> Result<Vec<(String, Tensor)>> {
-    let region = region.ok_or_else(|| {
+fn read_shared(region: Region<'_>, refs: &[SharedTensor]) -> Result<Vec<(String, Tensor)>> {
+    let file = region.file.ok_or_else(|| {
         Error::failed_precondition("worker: run data in a shared region, but none was given")
     })?;
     let mut inputs = Vec::with_capacity(refs.len());
@@ -313,12 +329,14 @@ fn read_shared(region: Option<&File>, refs: &[SharedTensor]) -> Result<Vec<(Stri
             r.shape.clone(),
             &r.name,
             |bytes| {
-                region
-                    .read_exact_at(bytes, r.offset)
-                    .map_err(|e| match e.kind() {
-                        std::io::ErrorKind::UnexpectedEof => bad("past the end of the region"),
-                        _ => Error::from(e),
-                    })
+                match region.mapped {
+                    Some(map) => map.read_at(bytes, r.offset),
+                    None => file.read_exact_at(bytes, r.offset),
+                }
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => bad("past the end of the region"),
+                    _ => Error::from(e),
+                })
             },
         )?;
         inputs.push((r.name.clone(), tensor));
