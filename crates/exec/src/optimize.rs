@@ -288,7 +288,7 @@ fn drop_constant_control_edges(graph: &mut Graph) -> usize {
     let constant: Vec<bool> = graph
         .nodes()
         .iter()
-        .map(|n| n.op == "Const" && n.control_inputs.is_empty())
+        .map(|n| const_value(n).is_some())
         .collect();
     let mut dropped = 0usize;
     for id in 0..graph.len() {

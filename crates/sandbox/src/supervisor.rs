@@ -2,10 +2,8 @@
 //! socket, enforce wall-clock limits from outside, and turn the worker's
 //! death into a typed error naming the cause.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Read};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -73,9 +71,9 @@ impl SandboxConfig {
 pub struct Worker {
     child: Child,
     stream: UnixStream,
-    /// The supervisor's read-write handle of the shared input region, its
-    /// mapping when one could be made, and its size.
-    region: Option<(File, Option<sys::Mapping>, u64)>,
+    /// The supervisor's read-write handle of the shared input region, and
+    /// its size.
+    region: Option<(sys::RegionHandle, u64)>,
     layers: Layers,
     max_frame: u32,
     startup: Duration,
@@ -161,12 +159,8 @@ impl Worker {
             ))
         })?;
         drop(theirs);
-        let region = region.map(|(ours, _theirs, bytes)| {
-            let map = usize::try_from(bytes)
-                .ok()
-                .and_then(|len| sys::Mapping::new(&ours, len, true).ok());
-            (ours, map, bytes)
-        });
+        let region =
+            region.map(|(ours, _theirs, bytes)| (sys::RegionHandle::new(ours, true), bytes));
         let mut child = child;
         if let Some(err) = child.stderr.take() {
             forward_stderr(err, child.id());
@@ -243,7 +237,7 @@ impl Worker {
         &mut self,
         inputs: &[(String, Tensor)],
     ) -> Result<Option<Vec<SharedTensor>>> {
-        let Some((region, map, capacity)) = &mut self.region else {
+        let Some((region, capacity)) = &mut self.region else {
             return Ok(None);
         };
         let mut layout = Vec::with_capacity(inputs.len());
@@ -265,10 +259,7 @@ impl Worker {
         }
         let mut refs = Vec::with_capacity(layout.len());
         for (name, t, bytes, offset, len) in layout {
-            match map {
-                Some(map) => map.write_at(bytes, offset)?,
-                None => region.write_all_at(bytes, offset)?,
-            }
+            region.write_at(bytes, offset)?;
             refs.push(SharedTensor {
                 name: name.clone(),
                 dtype: t.dtype(),

@@ -127,7 +127,7 @@ pub fn shared_region(capacity: u64) -> io::Result<(std::fs::File, std::fs::File)
 /// Contents are only ever copied through raw pointers, never lent out as a
 /// slice, so no Rust reference aliases memory another process writes.
 #[derive(Debug)]
-pub struct Mapping {
+struct Mapping {
     ptr: std::ptr::NonNull<u8>,
     len: usize,
     writable: bool,
@@ -142,7 +142,7 @@ unsafe impl Sync for Mapping {}
 impl Mapping {
     /// Maps the first `len` bytes of `file` (a sealed region: its size
     /// cannot shrink under the mapping), read-write if `writable`.
-    pub fn new(file: &std::fs::File, len: usize, writable: bool) -> io::Result<Mapping> {
+    fn new(file: &std::fs::File, len: usize, writable: bool) -> io::Result<Mapping> {
         if len == 0 || file.metadata()?.len() < len as u64 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -187,7 +187,7 @@ impl Mapping {
     }
 
     /// Copies `src` to `offset` (a writable mapping only).
-    pub fn write_at(&mut self, src: &[u8], offset: u64) -> io::Result<()> {
+    fn write_at(&mut self, src: &[u8], offset: u64) -> io::Result<()> {
         if !self.writable {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
@@ -206,7 +206,7 @@ impl Mapping {
     }
 
     /// Fills `dst` from `offset`.
-    pub fn read_at(&self, dst: &mut [u8], offset: u64) -> io::Result<()> {
+    fn read_at(&self, dst: &mut [u8], offset: u64) -> io::Result<()> {
         let start = self.range(offset, dst.len())?;
         // SAFETY: start..start + dst.len() lies inside the mapping (checked
         // by `range`); `dst` is an exclusive slice elsewhere.
@@ -227,6 +227,44 @@ impl Drop for Mapping {
         // borrows the mapping past this value.
         unsafe {
             libc::munmap(self.ptr.as_ptr().cast(), self.len);
+        }
+    }
+}
+
+/// One side's handle of the tensor region: copies go through its mapping,
+/// or through the file (`pwrite`/`pread`) when it could not be mapped.
+#[derive(Debug)]
+pub struct RegionHandle {
+    file: std::fs::File,
+    map: Option<Mapping>,
+}
+
+impl RegionHandle {
+    /// Maps the whole region, read-write if `writable`.
+    pub fn new(file: std::fs::File, writable: bool) -> RegionHandle {
+        let map = file
+            .metadata()
+            .ok()
+            .and_then(|m| usize::try_from(m.len()).ok())
+            .and_then(|len| Mapping::new(&file, len, writable).ok());
+        RegionHandle { file, map }
+    }
+
+    /// Copies `src` to `offset`.
+    pub fn write_at(&mut self, src: &[u8], offset: u64) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        match &mut self.map {
+            Some(map) => map.write_at(src, offset),
+            None => self.file.write_all_at(src, offset),
+        }
+    }
+
+    /// Fills `dst` from `offset`; a range past the end is `UnexpectedEof`.
+    pub fn read_at(&self, dst: &mut [u8], offset: u64) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        match &self.map {
+            Some(map) => map.read_at(dst, offset),
+            None => self.file.read_exact_at(dst, offset),
         }
     }
 }
@@ -587,5 +625,20 @@ mod tests {
         assert!(super::Mapping::new(&theirs, 1 << 17, false).is_err());
         let mut read_only = super::Mapping::new(&theirs, 4096, false).unwrap();
         assert!(read_only.write_at(&[1], 0).is_err());
+    }
+
+    #[test]
+    fn region_handles_copy_through_their_mappings() {
+        let (ours, theirs) = super::shared_region(1 << 16).unwrap();
+        let mut write = super::RegionHandle::new(ours, true);
+        let read = super::RegionHandle::new(theirs, false);
+        assert!(write.map.is_some() && read.map.is_some());
+        write.write_at(&[7, 8], 300).unwrap();
+        let mut got = [0u8; 2];
+        read.read_at(&mut got, 300).unwrap();
+        assert_eq!(got, [7, 8]);
+        let mut past = [0u8; 8];
+        let err = read.read_at(&mut past, (1 << 16) - 4).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 }

@@ -3,7 +3,6 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
-use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
@@ -161,19 +160,14 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    // Mapped now, before lock-down: reading inputs is then a memory copy.
     let region = match args.tensor_fd.map(sys::take_fd).transpose() {
-        Ok(r) => r.map(File::from),
+        Ok(r) => r.map(|fd| sys::RegionHandle::new(File::from(fd), false)),
         Err(e) => {
             eprintln!("ward-sandbox worker: bad --tensor-fd: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    // Mapped now, before lock-down: reading inputs is then a memory copy.
-    // Without the mapping they are read from the file.
-    let mapped = region.as_ref().and_then(|file| {
-        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
-        sys::Mapping::new(file, len, false).ok()
-    });
     let stream = UnixStream::from(owned);
     let mut writer = match stream.try_clone() {
         Ok(s) => BufWriter::new(s),
@@ -227,18 +221,8 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         writer,
         handler,
         max,
-        Region {
-            file: region.as_ref(),
-            mapped: mapped.as_ref(),
-        },
+        region.as_ref(),
     )
-}
-
-/// The shared input region as the worker holds it.
-#[derive(Clone, Copy)]
-struct Region<'a> {
-    file: Option<&'a File>,
-    mapped: Option<&'a sys::Mapping>,
 }
 
 fn serve(
@@ -246,7 +230,7 @@ fn serve(
     mut writer: BufWriter<UnixStream>,
     handler: &mut dyn Handler,
     max: u32,
-    region: Region<'_>,
+    region: Option<&sys::RegionHandle>,
 ) -> ExitCode {
     loop {
         let msg = match protocol::read_frame(&mut reader, max) {
@@ -304,8 +288,11 @@ fn serve(
 
 /// Materializes inputs from the shared region, each read straight into its
 /// tensor's memory. A range past the region's (sealed) end fails the read.
-fn read_shared(region: Region<'_>, refs: &[SharedTensor]) -> Result<Vec<(String, Tensor)>> {
-    let file = region.file.ok_or_else(|| {
+fn read_shared(
+    region: Option<&sys::RegionHandle>,
+    refs: &[SharedTensor],
+) -> Result<Vec<(String, Tensor)>> {
+    let region = region.ok_or_else(|| {
         Error::failed_precondition("worker: run data in a shared region, but none was given")
     })?;
     let mut inputs = Vec::with_capacity(refs.len());
@@ -329,11 +316,7 @@ fn read_shared(region: Region<'_>, refs: &[SharedTensor]) -> Result<Vec<(String,
             r.shape.clone(),
             &r.name,
             |bytes| {
-                match region.mapped {
-                    Some(map) => map.read_at(bytes, r.offset),
-                    None => file.read_exact_at(bytes, r.offset),
-                }
-                .map_err(|e| match e.kind() {
+                region.read_at(bytes, r.offset).map_err(|e| match e.kind() {
                     std::io::ErrorKind::UnexpectedEof => bad("past the end of the region"),
                     _ => Error::from(e),
                 })

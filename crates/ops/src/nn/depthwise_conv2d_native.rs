@@ -241,9 +241,9 @@ impl Depthwise {
             .ok_or_else(overflow)?;
         let xs = x.as_slice::<T>()?.get(..in_len).ok_or_else(overflow)?;
         let fs = f.as_slice::<T>()?.get(..f_len).ok_or_else(overflow)?;
-        // Each row is zeroed just before it is computed, while in cache,
-        // not in a pass over the whole output first: edge pixels skip
-        // padding taps and may leave values for the epilogue to add to.
+        // Rows are written through `&mut [T]` (kernel, tiles, single
+        // pixels), so each is zeroed first: just before it is computed,
+        // while in cache, not in a pass over the whole output.
         let row = block_writer(|r: usize, block: Uninit<'_, T>| {
             ctx.budget.check()?;
             let mut row = block.fill(T::default());
@@ -298,23 +298,8 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
         let oy = row.checked_rem(g.out_h).unwrap_or(0);
         let image = row.checked_div(g.out_h).unwrap_or(0).saturating_mul(g.in_h);
         let rows = taps(oy.saturating_mul(s), g.pad_t, g.k_h, g.in_h);
-        let pixel_at = |ox: usize, kh: usize, kw: usize| {
-            let iy = oy
-                .saturating_mul(s)
-                .saturating_add(kh)
-                .saturating_sub(g.pad_t);
-            let ix = ox
-                .saturating_mul(s)
-                .saturating_add(kw)
-                .saturating_sub(g.pad_l);
-            let pixel = image
-                .saturating_add(iy)
-                .saturating_mul(g.in_w)
-                .saturating_add(ix);
-            let filter = kh.saturating_mul(g.k_w).saturating_add(kw);
-            (pixel.saturating_mul(g.in_c), filter.saturating_mul(out_c))
-        };
-        // Input offset of the first value of image row `iy`.
+        // Input offset of the first value of the image row under tap row
+        // `kh`.
         let row_start = |kh: usize| {
             let iy = oy
                 .saturating_mul(s)
@@ -324,6 +309,17 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
                 .saturating_add(iy)
                 .saturating_mul(g.in_w)
                 .saturating_mul(g.in_c)
+        };
+        let pixel_at = |ox: usize, kh: usize, kw: usize| {
+            let ix = ox
+                .saturating_mul(s)
+                .saturating_add(kw)
+                .saturating_sub(g.pad_l);
+            let filter = kh.saturating_mul(g.k_w).saturating_add(kw);
+            (
+                row_start(kh).saturating_add(ix.saturating_mul(g.in_c)),
+                filter.saturating_mul(out_c),
+            )
         };
         let input_row = |kh: usize| {
             xs.get(row_start(kh)..row_start(kh).saturating_add(g.in_w.saturating_mul(g.in_c)))
@@ -382,11 +378,16 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
                 return;
             };
             rest = tail;
+            if tiled {
+                let tap = |p: usize, kh: usize, kw: usize| pixel_at(ox.saturating_add(p), kh, kw);
+                tile_mult1(xs, fs, span, out_c, rows.clone(), g.k_w, &tap, epilogue);
+                ox = ox.saturating_add(width);
+                continue;
+            }
             let cols = taps(ox.saturating_mul(s), g.pad_l, g.k_w, g.in_w);
             // An edge pixel on the same kernel: only its taps inside the
             // image, as a narrower filter starting at its first one.
-            let edge_done = fast
-                && !tiled
+            let on_kernel = fast
                 && interior_f32(
                     &rows,
                     ox.saturating_mul(s)
@@ -400,10 +401,7 @@ impl<T: Float> simd::WithSimd for OutputRow<'_, '_, T> {
                     epilogue,
                     span,
                 );
-            if tiled {
-                let tap = |p: usize, kh: usize, kw: usize| pixel_at(ox.saturating_add(p), kh, kw);
-                tile_mult1(xs, fs, span, out_c, rows.clone(), g.k_w, &tap, epilogue);
-            } else if !edge_done {
+            if !on_kernel {
                 let tap = |kh: usize, kw: usize| pixel_at(ox, kh, kw);
                 if g.mult == 1 {
                     pixel_mult1(xs, fs, span, rows.clone(), cols, &tap, epilogue);
