@@ -7,6 +7,7 @@
 //! - [`confine`]: namespaces, uid drop, empty root, Landlock, rlimits,
 //!   no_new_privs, seccomp; [`check`] reports what this machine supports.
 //! - [`supervisor`]: spawning, timeouts, death → typed errors, restarts.
+//! - `wake`: bounded busy-polling of the socket when a message is due.
 //!
 //! See README.md for the threat model and the syscall allowlist.
 
@@ -16,6 +17,7 @@ pub mod hostile;
 pub mod protocol;
 pub mod supervisor;
 mod sys;
+mod wake;
 pub mod worker;
 
 pub use confine::{CheckReport, ConfineOptions, Layer, Layers, Mode, check};

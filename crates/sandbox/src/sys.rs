@@ -40,6 +40,39 @@ pub fn getpid() -> i32 {
     unsafe { libc::getpid() }
 }
 
+/// Waits up to `timeout` for `fd` to become readable (data, hang-up and
+/// error all count: the read that follows reports them); a zero timeout
+/// only looks. An interrupted wait reports "not yet".
+///
+/// A zero timeout goes through glibc's `poll` (the `poll` syscall on
+/// x86_64, `ppoll` on aarch64), which the worker's seccomp filter allows;
+/// only the supervisor sleeps, through `ppoll` for sub-millisecond timeouts.
+pub fn wait_readable(fd: &impl AsRawFd, timeout: std::time::Duration) -> io::Result<bool> {
+    let mut poll = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ready = if timeout.is_zero() {
+        // SAFETY: poll reads and writes one pollfd, alive for the call.
+        unsafe { libc::poll(&raw mut poll, 1, 0) }
+    } else {
+        let limit = libc::timespec {
+            tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+            tv_nsec: libc::c_long::from(timeout.subsec_nanos()),
+        };
+        // SAFETY: ppoll reads one pollfd and the timespec, both alive for
+        // the call, writes only `poll.revents`, and leaves the signal mask
+        // alone (null sigmask).
+        unsafe { libc::ppoll(&raw mut poll, 1, &raw const limit, std::ptr::null()) }
+    };
+    match check(ready) {
+        Ok(n) => Ok(n > 0),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Takes ownership of an inherited descriptor after checking it is open.
 pub fn take_fd(fd: i32) -> io::Result<OwnedFd> {
     if fd < 3 {

@@ -5,12 +5,13 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use ward_tensor::{Budget, Error, Result, Tensor};
 
 use crate::confine::{self, ConfineOptions, Layers, Mode};
 use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message, SharedTensor};
-use crate::sys;
+use crate::{sys, wake};
 
 /// What the embedding (the `ward` CLI) implements: parse and run models.
 /// Everything here runs inside the sandbox.
@@ -39,19 +40,22 @@ pub const EXIT_CONFINEMENT_FAILED: u8 = 78;
 pub const EXIT_USAGE: u8 = 64;
 
 /// Parsed worker command line: `--fd N --mode M [--uid U --gid G]
-/// [--memory-bytes B] [--cpu-seconds S] [--tensor-fd T]`.
+/// [--memory-bytes B] [--cpu-seconds S] [--tensor-fd T] [--poll-us P]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerArgs {
     pub fd: i32,
     /// Read-only shared region the supervisor writes input tensors into.
     pub tensor_fd: Option<i32>,
     pub confine: ConfineOptions,
+    /// How long to busy-poll for the next request after each reply.
+    pub poll_window: Duration,
 }
 
 impl WorkerArgs {
     pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<WorkerArgs> {
         let mut fd = None;
         let mut tensor_fd = None;
+        let mut poll_window = Duration::ZERO;
         let mut confine = ConfineOptions::default();
         let mut it = args.into_iter();
         while let Some(flag) = it.next() {
@@ -94,6 +98,7 @@ impl WorkerArgs {
                 }
                 "--memory-bytes" => confine.memory_bytes = num(value()?)?,
                 "--cpu-seconds" => confine.cpu_seconds = num(value()?)?,
+                "--poll-us" => poll_window = Duration::from_micros(num(value()?)?),
                 other => {
                     return Err(Error::invalid_argument(format!(
                         "worker: unknown argument '{other}'"
@@ -106,6 +111,7 @@ impl WorkerArgs {
             fd,
             tensor_fd,
             confine,
+            poll_window,
         })
     }
 }
@@ -121,6 +127,7 @@ pub fn worker_main(fd: i32, mode: Mode, handler: &mut dyn Handler) -> ExitCode {
             fd,
             tensor_fd: None,
             confine,
+            poll_window: Duration::ZERO,
         },
         handler,
     )
@@ -193,6 +200,7 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         Ok(x) => x,
         Err(e) => return fail(&mut writer, e),
     };
+    let cpus = wake::usable_cpus();
     if let Err(e) = handler.prepare() {
         return fail(
             &mut writer,
@@ -222,6 +230,8 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         handler,
         max,
         region.as_ref(),
+        args.poll_window,
+        cpus,
     )
 }
 
@@ -231,8 +241,15 @@ fn serve(
     handler: &mut dyn Handler,
     max: u32,
     region: Option<&sys::RegionHandle>,
+    poll_window: Duration,
+    cpus: usize,
 ) -> ExitCode {
+    // Set by each Load: whether its runs leave a CPU for polling.
+    let mut poll = false;
     loop {
+        if poll && reader.buffer().is_empty() && !poll_window.is_zero() {
+            wake::poll_until_readable(reader.get_ref(), poll_window);
+        }
         let msg = match protocol::read_frame(&mut reader, max) {
             Ok(Some(m)) => m,
             Ok(None) => return ExitCode::SUCCESS,
@@ -243,10 +260,13 @@ fn serve(
             }
         };
         let reply = match msg {
-            Message::Load(req) => match handler.load(req) {
-                Ok(r) => Message::Ready(r),
-                Err(e) => error_msg(&e),
-            },
+            Message::Load(req) => {
+                poll = wake::leaves_a_cpu_free(req.limits.threads, cpus);
+                match handler.load(req) {
+                    Ok(r) => Message::Ready(r),
+                    Err(e) => error_msg(&e),
+                }
+            }
             Message::Run(inputs) => match handler.run(inputs) {
                 Ok(o) => Message::Outputs(o),
                 Err(e) => error_msg(&e),
@@ -355,5 +375,56 @@ pub(crate) fn message_name(m: &Message) -> &'static str {
         Message::Report(_) => "Report",
         #[cfg(feature = "hostile-tests")]
         Message::Hostile(_) => "Hostile",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<WorkerArgs> {
+        WorkerArgs::parse(args.iter().map(|a| (*a).to_string()))
+    }
+
+    #[test]
+    fn every_flag_the_supervisor_passes_is_parsed() {
+        let a = parse(&[
+            "--fd",
+            "5",
+            "--mode",
+            "strict",
+            "--uid",
+            "7",
+            "--gid",
+            "8",
+            "--memory-bytes",
+            "1024",
+            "--cpu-seconds",
+            "60",
+            "--poll-us",
+            "200",
+            "--tensor-fd",
+            "6",
+        ])
+        .unwrap();
+        assert_eq!((a.fd, a.tensor_fd), (5, Some(6)));
+        assert_eq!(a.confine.mode, Mode::Strict);
+        assert_eq!(a.confine.user, (7, 8));
+        assert_eq!((a.confine.memory_bytes, a.confine.cpu_seconds), (1024, 60));
+        assert_eq!(a.poll_window, Duration::from_micros(200));
+        assert_eq!(parse(&["--fd", "5"]).unwrap().poll_window, Duration::ZERO);
+    }
+
+    #[test]
+    fn bad_worker_arguments_are_refused() {
+        for bad in [
+            &["--poll-us", "soon", "--fd", "5"][..],
+            &["--fd", "5", "--poll-us"],
+            &["--mode", "strict"],
+            &["--fd", "5", "--frobnicate", "1"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 }

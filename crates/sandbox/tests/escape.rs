@@ -171,6 +171,25 @@ fn echo_roundtrip_and_clean_shutdown() {
 }
 
 #[test]
+fn back_to_back_runs_with_and_without_polling() {
+    // threads 1 leaves a CPU free on a multi-CPU machine: both sides poll
+    // (poll and sched_yield under seccomp); a zero window never polls.
+    for window in [Duration::ZERO, SandboxConfig::new(EXE, vec![]).poll_window] {
+        let mut c = config(mode());
+        c.poll_window = window;
+        let mut w = Worker::spawn(&c).expect("spawn worker");
+        w.load(load_req(), T).expect("load");
+        for _ in 0..50 {
+            echo_ok(&mut w);
+        }
+        // A pause longer than the worker's window: it has gone to sleep.
+        std::thread::sleep(window + Duration::from_millis(5));
+        echo_ok(&mut w);
+        w.shutdown().unwrap();
+    }
+}
+
+#[test]
 fn cannot_read_files() {
     let err = attempt(HostileAction::ReadFile("/etc/hostname".into()), T);
     assert!(
