@@ -340,8 +340,14 @@ impl ward_sandbox::Handler for WardHandler {
         sizes.dedup();
         for size in sizes {
             // Threads start (and a pool over every CPU pins them, which the
-            // seccomp filter would not allow later) before lock-down.
-            let pool = ward_exec::build_pool(size)?;
+            // seccomp filter would not allow later) before lock-down. The
+            // main thread, which serves requests and runs them, is one of
+            // the widest pool's threads (a pool can have it only once).
+            let pool = if size > 1 && size == cores {
+                ward_exec::build_pool_on_this_thread(size)?
+            } else {
+                ward_exec::build_pool(size)?
+            };
             // Every thread has started before this returns.
             pool.broadcast(|_| ());
             // One-time setup that reads /sys must happen before lock-down.

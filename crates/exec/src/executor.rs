@@ -39,6 +39,22 @@ impl Default for ExecOptions {
 /// denormals like TF. A pool of two or more threads that spans every CPU
 /// this process may use has each thread pinned to its own CPU.
 pub fn build_pool(threads: usize) -> Result<ThreadPool> {
+    build(threads, false)
+}
+
+/// [`build_pool`] with the calling thread as the pool's thread 0: a run
+/// started on that thread executes in place, where a run from outside the
+/// pool hands off to a pool thread and sleeps until woken at the end (two
+/// cross-thread wake-ups, 25-35 µs each on a VM). For a thread that does
+/// nothing but run models, like the sandboxed worker's main thread. It is
+/// not pinned (it also runs one-thread models, and several workers' main
+/// threads must not stack on one CPU), and rayon never frees such a pool:
+/// build it once per process.
+pub fn build_pool_on_this_thread(threads: usize) -> Result<ThreadPool> {
+    build(threads, true)
+}
+
+fn build(threads: usize, on_this_thread: bool) -> Result<ThreadPool> {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -46,15 +62,22 @@ pub fn build_pool(threads: usize) -> Result<ThreadPool> {
     };
     let cpus = affinity::allowed_cpus();
     let pin = threads > 1 && cpus.len() == threads;
-    rayon::ThreadPoolBuilder::new()
+    let builder = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("ward-intra-op-{i}"))
+        // Not called for the calling thread when it joins the pool.
         .start_handler(move |i| {
             ward_ops::kernels::fpenv::flush_denormals_on_this_thread();
             if pin && let Some(&cpu) = cpus.get(i) {
                 affinity::pin_this_thread(cpu);
             }
-        })
+        });
+    let builder = if on_this_thread {
+        builder.use_current_thread()
+    } else {
+        builder
+    };
+    builder
         .build()
         .map_err(|e| Error::internal(format!("cannot start the thread pool: {e}")))
 }
@@ -738,5 +761,35 @@ mod tests {
                 assert_eq!(seen, cpus);
             }
         }
+    }
+
+    #[test]
+    fn a_pool_on_this_thread_runs_installed_work_in_place() {
+        // A fresh thread: rayon keeps it in the pool for good.
+        std::thread::spawn(|| {
+            let caller = std::thread::current().id();
+            let pool = build_pool_on_this_thread(2).unwrap();
+            assert_eq!(pool.current_num_threads(), 2);
+            assert_eq!(pool.current_thread_index(), Some(0));
+            let (here, sum) = pool.install(|| {
+                let here = std::thread::current().id();
+                let (a, b) = rayon::join(
+                    || (0..1000u64).sum::<u64>(),
+                    || (1000..2000u64).sum::<u64>(),
+                );
+                (here, a + b)
+            });
+            assert_eq!(here, caller);
+            assert_eq!(sum, (0..2000u64).sum::<u64>());
+            // The other thread is pinned like any full pool's; this one is not.
+            let cpus = affinity::allowed_cpus();
+            if cpus.len() == 2 {
+                let seen = pool.broadcast(|_| affinity::allowed_cpus());
+                assert!(seen.contains(&cpus));
+                assert!(seen.contains(&cpus.get(1..).unwrap().to_vec()));
+            }
+        })
+        .join()
+        .unwrap();
     }
 }

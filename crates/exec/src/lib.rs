@@ -11,6 +11,6 @@ mod executor;
 pub mod optimize;
 mod plan;
 
-pub use executor::{ExecOptions, Executable, RunRequest, build_pool};
+pub use executor::{ExecOptions, Executable, RunRequest, build_pool, build_pool_on_this_thread};
 pub use optimize::OptimizeStats;
 pub use plan::{Estimate, Plan};

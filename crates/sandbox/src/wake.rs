@@ -9,18 +9,17 @@
 //! the previous run took. Each check offers the CPU to any other runnable
 //! thread first.
 //!
-//! Both sides poll only when the model's runs leave a CPU free: with a
-//! thread per CPU, polling took time from the run's own threads
-//! (MobileNetV2 at 2 threads on 2 CPUs: 1.3% slower with the worker
-//! polling, 2.6% with both; at 1 thread, 3.2% faster).
+//! The worker polls between requests, when the model's threads are idle.
+//! The supervisor polls while the run is still going, so only when the
+//! model's runs leave a CPU free: otherwise it would take time from the
+//! run's own threads.
 
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use crate::sys;
 
-/// The CPUs this process may use. It reads cgroup files, so the worker
-/// asks before lock-down.
+/// The CPUs this process may use.
 pub(crate) fn usable_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -200,7 +200,6 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         Ok(x) => x,
         Err(e) => return fail(&mut writer, e),
     };
-    let cpus = wake::usable_cpus();
     if let Err(e) = handler.prepare() {
         return fail(
             &mut writer,
@@ -231,7 +230,6 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         max,
         region.as_ref(),
         args.poll_window,
-        cpus,
     )
 }
 
@@ -242,12 +240,11 @@ fn serve(
     max: u32,
     region: Option<&sys::RegionHandle>,
     poll_window: Duration,
-    cpus: usize,
 ) -> ExitCode {
-    // Set by each Load: whether its runs leave a CPU for polling.
-    let mut poll = false;
     loop {
-        if poll && reader.buffer().is_empty() && !poll_window.is_zero() {
+        // Between requests the model's threads are idle: polling takes no
+        // CPU from a run.
+        if reader.buffer().is_empty() && !poll_window.is_zero() {
             wake::poll_until_readable(reader.get_ref(), poll_window);
         }
         let msg = match protocol::read_frame(&mut reader, max) {
@@ -260,13 +257,10 @@ fn serve(
             }
         };
         let reply = match msg {
-            Message::Load(req) => {
-                poll = wake::leaves_a_cpu_free(req.limits.threads, cpus);
-                match handler.load(req) {
-                    Ok(r) => Message::Ready(r),
-                    Err(e) => error_msg(&e),
-                }
-            }
+            Message::Load(req) => match handler.load(req) {
+                Ok(r) => Message::Ready(r),
+                Err(e) => error_msg(&e),
+            },
             Message::Run(inputs) => match handler.run(inputs) {
                 Ok(o) => Message::Outputs(o),
                 Err(e) => error_msg(&e),
