@@ -248,6 +248,7 @@ impl Worker {
             None => Message::Run(inputs),
         };
         self.send(&msg, timeout, "run")?;
+        let sent = Instant::now();
         if let Some(expected) = self.last_run.take()
             && self.spare_cpu
             && !self.poll_window.is_zero()
@@ -258,7 +259,8 @@ impl Worker {
                 wake::plan_reply_wait(expected, self.poll_window),
             );
         }
-        match self.receive(timeout, "run")? {
+        // The timeout counts from the send, waiting included.
+        match self.receive(timeout.saturating_sub(sent.elapsed()), "run")? {
             Message::Outputs(o) => {
                 self.last_run = Some(started.elapsed());
                 Ok(o)

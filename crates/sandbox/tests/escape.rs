@@ -190,6 +190,30 @@ fn back_to_back_runs_with_and_without_polling() {
 }
 
 #[test]
+fn a_run_is_cut_at_its_timeout_even_while_the_supervisor_polls() {
+    let sleep = |ms: i64| {
+        let t = Tensor::from_vec(Shape::new(vec![]).unwrap(), vec![ms], None).unwrap();
+        vec![("sleep_ms".to_string(), t)]
+    };
+    let mut w = spawn();
+    // Teach the supervisor to expect 95 ms runs: it then sleeps about 89 ms
+    // after sending and polls until about 107 ms, all within the timeout.
+    for _ in 0..3 {
+        w.run(sleep(95), T).expect("a 95 ms run");
+    }
+    let start = Instant::now();
+    let err = w
+        .run(sleep(5_000), Duration::from_millis(100))
+        .expect_err("a run past its timeout");
+    let took = start.elapsed();
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err}");
+    assert!(
+        took >= Duration::from_millis(100) && took < Duration::from_millis(180),
+        "{took:?}"
+    );
+}
+
+#[test]
 fn cannot_read_files() {
     let err = attempt(HostileAction::ReadFile("/etc/hostname".into()), T);
     assert!(

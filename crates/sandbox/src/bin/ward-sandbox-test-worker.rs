@@ -43,6 +43,11 @@ impl Handler for Echo {
         })
     }
     fn run(&mut self, inputs: Named) -> Result<Named> {
+        // A run that takes a while: an input named "sleep_ms" (i64 scalar).
+        if let Some((_, t)) = inputs.iter().find(|(name, _)| name == "sleep_ms") {
+            let ms = t.as_slice::<i64>()?.first().copied().unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_millis(ms.unsigned_abs()));
+        }
         // Through the pre-seccomp pool thread...
         let (tx, rx) = self
             .pool
