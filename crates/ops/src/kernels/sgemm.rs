@@ -317,7 +317,7 @@ mod avx512 {
 
     /// Rows per block: 12 rows × 2 vectors of accumulators, two weight
     /// vectors and a broadcast fill 27 of the 32 registers.
-    const MR: usize = 12;
+    pub(super) const MR: usize = 12;
     /// Columns per panel: two vectors.
     const NR: usize = super::PANEL;
 
@@ -347,15 +347,26 @@ mod avx512 {
 
     /// Tiles in the order that keeps the larger operand's block hot: a
     /// weight panel reused down all rows when the weights outweigh the
-    /// activations, else a row block reused across all panels.
-    fn tile_at(p: &Product<'_>, index: usize) -> (usize, usize) {
-        let rows = p.m.div_ceil(MR);
+    /// activations, else a row block reused across all panels. Returns the
+    /// tile's first row, its row count and its first column.
+    fn tile_at(p: &Product<'_>, index: usize) -> (usize, usize, usize) {
+        let blocks = p.m.div_ceil(MR);
         let panels = p.n.div_ceil(NR);
-        if p.n > p.m {
-            ((index % rows) * MR, (index / rows) * NR)
+        let (block, panel) = if p.n > p.m {
+            (index % blocks, index / blocks)
         } else {
-            ((index / panels) * MR, (index % panels) * NR)
-        }
+            (index / panels, index % panels)
+        };
+        let (i0, rows) = row_block(p.m, blocks, block);
+        (i0, rows, panel * NR)
+    }
+
+    /// Row block `b` of `blocks` over `m` rows: sizes differ by at most one
+    /// (49 rows: four of 10 and one of 9, not four of 12 and a single row,
+    /// whose tile loads two weight vectors per pair of FMAs).
+    pub(super) fn row_block(m: usize, blocks: usize, b: usize) -> (usize, usize) {
+        let (base, extra) = (m / blocks, m % blocks);
+        (b * base + b.min(extra), base + usize::from(b < extra))
     }
 
     /// # Safety
@@ -377,10 +388,11 @@ mod avx512 {
         let tiles = p.m.div_ceil(MR) * p.n.div_ceil(NR);
         let run = |range: std::ops::Range<usize>| {
             for index in range {
-                let (i0, j0) = tile_at(p, index);
-                // SAFETY: tile_at gives i0 < m and j0 < n for index < tiles;
+                let (i0, rows, j0) = tile_at(p, index);
+                // SAFETY: tile_at gives i0 + rows ≤ m, 1 ≤ rows ≤ MR and
+                // j0 < n for index < tiles;
                 // the caller's contract covers the rest.
-                unsafe { block(p, w, dst, i0, j0) }
+                unsafe { block(p, w, dst, i0, rows, j0) }
             }
         };
         if parts <= 1 || tiles < 2 {
@@ -398,13 +410,12 @@ mod avx512 {
         });
     }
 
-    /// Rows `i0..i0 + MR` and columns `j0..j0 + NR`, clipped to m and n.
+    /// Rows `i0..i0 + rows` and columns `j0..j0 + NR`, clipped to n.
     ///
     /// # Safety
-    /// As [`product`], with i0 < m and j0 < n.
+    /// As [`product`], with 1 ≤ rows ≤ MR, i0 + rows ≤ m and j0 < n.
     #[target_feature(enable = "avx512f")]
-    unsafe fn block(p: &Product<'_>, w: Panels, dst: Dst, i0: usize, j0: usize) {
-        let rows = (p.m - i0).min(MR);
+    unsafe fn block(p: &Product<'_>, w: Panels, dst: Dst, i0: usize, rows: usize, j0: usize) {
         let cols = (p.n - j0).min(NR);
         // One instantiation per row count, so each tile's accumulators
         // stay in registers.
@@ -620,6 +631,28 @@ mod tests {
         let len = p.m.checked_mul(p.n).unwrap_or(6);
         OutputVec::new(Vec::with_capacity(len), len)?
             .init_blocks(len, |_, c| product_into(&pool(), p, None, c))
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn row_blocks_cover_every_row_once_in_near_equal_sizes() {
+        use super::avx512::{MR, row_block};
+        for m in 1..400usize {
+            let blocks = m.div_ceil(MR);
+            let mut next = 0;
+            let sizes: Vec<usize> = (0..blocks)
+                .map(|b| {
+                    let (start, rows) = row_block(m, blocks, b);
+                    assert_eq!(start, next, "m {m} block {b}");
+                    next += rows;
+                    rows
+                })
+                .collect();
+            assert_eq!(next, m);
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(*lo >= 1 && *hi <= MR && hi - lo <= 1, "m {m}: {sizes:?}");
+        }
+        assert_eq!(row_block(49, 5, 4), (40, 9));
     }
 
     #[test]
