@@ -568,6 +568,12 @@ mod avx512 {
             (w.ptr.wrapping_add(j0), p.n)
         };
         for kk in 0..p.k {
+            // The weight rows 16 ahead: without it each tile waited on its
+            // panel's loads (MobileNetV2 15% slower; 8 ahead gave most of
+            // it, 32 no more). Prefetches never fault, so running past
+            // the weights is harmless.
+            _mm_prefetch::<_MM_HINT_T0>(b.wrapping_add((kk + 16) * ld).cast());
+            _mm_prefetch::<_MM_HINT_T0>(b.wrapping_add((kk + 16) * ld + 16).cast());
             let mut wv = [_mm512_setzero_ps(); V];
             for (v, (wv, mask)) in wv.iter_mut().zip(masks).enumerate() {
                 // SAFETY: in place, row kk < k of B and columns j0 + 16v..
