@@ -4,13 +4,12 @@
 //! machines an idle vCPU halts, and waking it for the message costs tens of
 //! microseconds (35-50 µs measured on the Firecracker benchmark machine),
 //! twice per request. Polling for a short, bounded window keeps the CPU
-//! awake when the next message comes soon: the worker polls right after
-//! replying (a back-to-back request), the supervisor polls around the time
-//! the previous run took. Each check offers the CPU to any other runnable
-//! thread first.
+//! awake when the next message comes soon. Each check offers the CPU to any
+//! other runnable thread first.
 //!
-//! The worker polls between requests, when the model's threads are idle.
-//! The supervisor polls while the run is still going, so only when the
+//! The worker polls right after replying, for a back-to-back request; its
+//! model's threads are idle then. The supervisor polls around the time the
+//! previous run took, while the run may still be going, so only when the
 //! model's runs leave a CPU free: otherwise it would take time from the
 //! run's own threads.
 
