@@ -350,7 +350,7 @@ mod avx512 {
     /// activations, else a row block reused across all panels. Returns the
     /// tile's first row, its row count and its first column.
     fn tile_at(p: &Product<'_>, index: usize) -> (usize, usize, usize) {
-        let blocks = p.m.div_ceil(MR);
+        let blocks = row_blocks(p);
         let panels = p.n.div_ceil(NR);
         let (block, panel) = if p.n > p.m {
             (index % blocks, index / blocks)
@@ -359,6 +359,15 @@ mod avx512 {
         };
         let (i0, rows) = row_block(p.m, blocks, block);
         (i0, rows, panel * NR)
+    }
+
+    /// Row blocks of at most MR rows; indexed rows need a pointer register
+    /// each, and twelve of them next to 24 accumulators were spilled to the
+    /// stack (a 3×3 convolution over RGB ran at 40% of the FMA rate), so
+    /// their blocks hold at most six.
+    fn row_blocks(p: &Product<'_>) -> usize {
+        let most = if p.a_index.is_some() { MR / 2 } else { MR };
+        p.m.div_ceil(most)
     }
 
     /// Row block `b` of `blocks` over `m` rows: sizes differ by at most one
@@ -385,7 +394,7 @@ mod avx512 {
             ptr: weights.values.as_ptr(),
             packed: weights.packed,
         };
-        let tiles = p.m.div_ceil(MR) * p.n.div_ceil(NR);
+        let tiles = row_blocks(p) * p.n.div_ceil(NR);
         let run = |range: std::ops::Range<usize>| {
             for index in range {
                 let (i0, rows, j0) = tile_at(p, index);
@@ -420,46 +429,31 @@ mod avx512 {
         // One instantiation per row count, so each tile's accumulators
         // stay in registers.
         macro_rules! by_rows {
-            ($rows:expr, $i0:expr, $v:literal, $l:ty) => {
-                match $rows {
-                    12 => tile::<12, $v, $l>(p, w, dst, $i0, j0, cols),
-                    11 => tile::<11, $v, $l>(p, w, dst, $i0, j0, cols),
-                    10 => tile::<10, $v, $l>(p, w, dst, $i0, j0, cols),
-                    9 => tile::<9, $v, $l>(p, w, dst, $i0, j0, cols),
-                    8 => tile::<8, $v, $l>(p, w, dst, $i0, j0, cols),
-                    7 => tile::<7, $v, $l>(p, w, dst, $i0, j0, cols),
-                    6 => tile::<6, $v, $l>(p, w, dst, $i0, j0, cols),
-                    5 => tile::<5, $v, $l>(p, w, dst, $i0, j0, cols),
-                    4 => tile::<4, $v, $l>(p, w, dst, $i0, j0, cols),
-                    3 => tile::<3, $v, $l>(p, w, dst, $i0, j0, cols),
-                    2 => tile::<2, $v, $l>(p, w, dst, $i0, j0, cols),
-                    _ => tile::<1, $v, $l>(p, w, dst, $i0, j0, cols),
+            ($v:literal, $l:ty) => {
+                match rows {
+                    12 => tile::<12, $v, $l>(p, w, dst, i0, j0, cols),
+                    11 => tile::<11, $v, $l>(p, w, dst, i0, j0, cols),
+                    10 => tile::<10, $v, $l>(p, w, dst, i0, j0, cols),
+                    9 => tile::<9, $v, $l>(p, w, dst, i0, j0, cols),
+                    8 => tile::<8, $v, $l>(p, w, dst, i0, j0, cols),
+                    7 => tile::<7, $v, $l>(p, w, dst, i0, j0, cols),
+                    6 => tile::<6, $v, $l>(p, w, dst, i0, j0, cols),
+                    5 => tile::<5, $v, $l>(p, w, dst, i0, j0, cols),
+                    4 => tile::<4, $v, $l>(p, w, dst, i0, j0, cols),
+                    3 => tile::<3, $v, $l>(p, w, dst, i0, j0, cols),
+                    2 => tile::<2, $v, $l>(p, w, dst, i0, j0, cols),
+                    _ => tile::<1, $v, $l>(p, w, dst, i0, j0, cols),
                 }
             };
         }
-        // Indexed rows need a pointer register each: twelve of them next to
-        // 24 accumulators were spilled to the stack (a 3×3 convolution over
-        // RGB ran at 40% of the FMA rate), so they go in two halves.
-        let half = rows.min(MR / 2);
-        // SAFETY: forwarded; `rows` and `cols` stay inside m and n, both
-        // halves inside the block's rows, and the row reader matches
-        // `p.a_index`.
+        // SAFETY: forwarded; `rows` and `cols` stay inside m and n, and
+        // the row reader matches `p.a_index`.
         unsafe {
             match (cols > 16, p.a_index.is_some()) {
-                (true, false) => by_rows!(rows, i0, 2, DenseRows),
-                (false, false) => by_rows!(rows, i0, 1, DenseRows),
-                (true, true) => {
-                    by_rows!(half, i0, 2, IndexedRows);
-                    if rows > half {
-                        by_rows!(rows - half, i0 + half, 2, IndexedRows);
-                    }
-                }
-                (false, true) => {
-                    by_rows!(half, i0, 1, IndexedRows);
-                    if rows > half {
-                        by_rows!(rows - half, i0 + half, 1, IndexedRows);
-                    }
-                }
+                (true, false) => by_rows!(2, DenseRows),
+                (false, false) => by_rows!(1, DenseRows),
+                (true, true) => by_rows!(2, IndexedRows),
+                (false, true) => by_rows!(1, IndexedRows),
             }
         }
     }
@@ -807,7 +801,8 @@ mod tests {
             .flat_map(|dy| (0..3).flat_map(move |dx| (0..2).map(move |c| (dy * 9 + dx) * 2 + c)))
             .collect();
         let k = cols.len();
-        // Blocks of 1, 9 (six rows and three), 12 and 10 rows.
+        // Indexed blocks of at most six rows, of near-equal size (9 rows: 5
+        // and 4; 22: 6, 6, 5 and 5).
         for (m, n) in [(1, 5), (9, 17), (12, 32), (22, 32), (25, 33), (49, 80)] {
             let rows: Vec<usize> = (0..m).map(|i| ((i / 7) * 9 + i % 7) * 2).collect();
             let dense: Vec<f32> = rows
