@@ -1153,6 +1153,17 @@ def g_softmax(c):
     c.add("empty_classes", [c.rnd([3, 0], md)])
     c.add("wide_1x1000", [c.rnd([1, 1000], md, -20, 20)])
     c.add("scalar", [F32(1.0)])
+    # Rows wide enough for whole vector registers plus a tail (37 = 2x16 + 5),
+    # with special values both in the vector part and in the tail.
+    w = c.rnd([6, 37], md, -20, 20)
+    w[0, 3] = np.nan
+    w[1, 35] = np.nan
+    w[2, 5], w[2, 30] = np.inf, -np.inf
+    w[3, :] = -np.inf
+    w[4, :], w[4, 33] = -np.inf, 2.0
+    w[5, 7], w[5, 36] = 88.0, 89.0
+    c.add("wide_specials_6x37", [w])
+    c.add("attention_1x2x4x128", [c.rnd([1, 2, 4, 128], md, -8, 8)])
 
 
 @gen("ResizeBilinear", "ResizeNearestNeighbor")

@@ -108,6 +108,10 @@ pub fn softmax_rows<T: Float>(ctx: &EvalCtx<'_>, mut x: Tensor, log: bool) -> Re
     };
     let rows_per_task = PARALLEL_ELEMENTS.checked_div(width).unwrap_or(1).max(1);
     let task = |chunk: &mut [T]| -> Result<()> {
+        if let Some(data) = T::as_f32_mut(chunk) {
+            simd::vectorized(RowsF32 { data, width, log });
+            return Ok(());
+        }
         // One exp per element, kept in a row buffer, then scaled.
         let mut exps: Vec<T::Wide> = Vec::new();
         exps.try_reserve_exact(width)
@@ -167,6 +171,201 @@ impl<T: Float> simd::WithSimd for Rows<'_, T> {
                 let inv = T::Wide::ONE_W / sum;
                 for (v, &e) in row.iter_mut().zip(exps.iter()) {
                     *v = T::narrow(e * inv);
+                }
+            }
+        }
+    }
+}
+
+/// f32 rows of one softmax, in place, on explicit vectors: four
+/// accumulators per reduction so no add or max waits on the one before.
+struct RowsF32<'a> {
+    data: &'a mut [f32],
+    width: usize,
+    log: bool,
+}
+
+/// Independent accumulators per row reduction.
+const ACCUMULATORS: usize = 4;
+
+impl simd::WithSimd for RowsF32<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: simd::Simd>(self, simd: S) {
+        let RowsF32 { data, width, log } = self;
+        for row in data.chunks_mut(width) {
+            let max = row_max(simd, row);
+            if log {
+                let log_sum = exp_sum::<S, false>(simd, row, max).ln();
+                let (head, tail) = S::as_mut_simd_f32s(row);
+                let (max_v, log_sum_v) = (simd.splat_f32s(max), simd.splat_f32s(log_sum));
+                for v in head {
+                    *v = simd.sub_f32s(simd.sub_f32s(*v, max_v), log_sum_v);
+                }
+                for v in tail {
+                    *v = *v - max - log_sum;
+                }
+            } else {
+                let inv = 1.0 / exp_sum::<S, true>(simd, row, max);
+                let (head, tail) = S::as_mut_simd_f32s(row);
+                let inv_v = simd.splat_f32s(inv);
+                for v in head {
+                    *v = simd.mul_f32s(*v, inv_v);
+                }
+                for v in tail {
+                    *v *= inv;
+                }
+            }
+        }
+    }
+}
+
+/// The row's max. A NaN may be skipped here: it still turns the whole row
+/// to NaN through its own `exp`.
+#[inline(always)]
+fn row_max<S: simd::Simd>(simd: S, row: &[f32]) -> f32 {
+    let (head, tail) = S::as_simd_f32s(row);
+    let mut acc = [simd.splat_f32s(f32::NEG_INFINITY); ACCUMULATORS];
+    let mut blocks = head.chunks_exact(ACCUMULATORS);
+    for block in &mut blocks {
+        for (a, &v) in acc.iter_mut().zip(block) {
+            *a = simd.max_f32s(*a, v);
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(blocks.remainder()) {
+        *a = simd.max_f32s(*a, v);
+    }
+    let [a0, a1, a2, a3] = acc;
+    let lanes = simd.max_f32s(simd.max_f32s(a0, a1), simd.max_f32s(a2, a3));
+    tail.iter()
+        .fold(simd.reduce_max_f32s(lanes), |m, &v| m.max(v))
+}
+
+/// Adds `exp(v - max)` to `acc` (and stores it in `v` when `STORE`).
+#[inline(always)]
+fn exp_add<S: simd::Simd, const STORE: bool>(
+    simd: S,
+    acc: &mut S::f32s,
+    v: &mut S::f32s,
+    max: S::f32s,
+) {
+    let e = simd::exp_f32s(simd, simd.sub_f32s(*v, max));
+    if STORE {
+        *v = e;
+    }
+    *acc = simd.add_f32s(*acc, e);
+}
+
+/// Sum of `exp(v - max)` over the row, also written over the row when
+/// `STORE`.
+#[inline(always)]
+fn exp_sum<S: simd::Simd, const STORE: bool>(simd: S, row: &mut [f32], max: f32) -> f32 {
+    let max_v = simd.splat_f32s(max);
+    let (head, tail) = S::as_mut_simd_f32s(row);
+    let mut acc = [simd.splat_f32s(0.0); ACCUMULATORS];
+    let mut blocks = head.chunks_exact_mut(ACCUMULATORS);
+    for block in &mut blocks {
+        for (a, v) in acc.iter_mut().zip(block.iter_mut()) {
+            exp_add::<S, STORE>(simd, a, v, max_v);
+        }
+    }
+    for (a, v) in acc.iter_mut().zip(blocks.into_remainder()) {
+        exp_add::<S, STORE>(simd, a, v, max_v);
+    }
+    let [a0, a1, a2, a3] = acc;
+    let lanes = simd.add_f32s(simd.add_f32s(a0, a1), simd.add_f32s(a2, a3));
+    let mut sum = simd.reduce_sum_f32s(lanes);
+    for v in tail {
+        let e = crate::util::special::exp_f32(*v - max);
+        if STORE {
+            *v = e;
+        }
+        sum += e;
+    }
+    sum
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+mod tests {
+    use super::*;
+    use crate::kernel::FunctionRunner;
+    use ward_tensor::{Budget, Shape};
+
+    struct NoCalls;
+    impl FunctionRunner for NoCalls {
+        fn call(&self, _: &str, _: Vec<Tensor>, _: &EvalCtx<'_>) -> Result<Vec<Tensor>> {
+            Err(Error::internal("no calls"))
+        }
+    }
+
+    /// Softmax (or log-softmax) of one row in f64, the textbook way.
+    fn reference(row: &[f32], log: bool) -> Vec<f64> {
+        let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| {
+            if m.is_nan() || (v as f64).is_nan() {
+                f64::NAN
+            } else {
+                m.max(v as f64)
+            }
+        });
+        let sum: f64 = row.iter().map(|&v| (v as f64 - max).exp()).sum();
+        row.iter()
+            .map(|&v| {
+                if log {
+                    v as f64 - max - sum.ln()
+                } else {
+                    (v as f64 - max).exp() / sum
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn f32_rows_of_every_width_match_the_textbook_formula() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let budget = Budget::unlimited();
+        let ctx = EvalCtx {
+            budget: &budget,
+            pool: &pool,
+            functions: &NoCalls,
+        };
+        for width in 1..=70usize {
+            let rows = 5;
+            let mut values: Vec<f32> = (0..rows * width)
+                .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.37)
+                .collect();
+            // Row 1 gets a NaN, row 2 a +inf, row 3 is all -inf, row 4 has
+            // one finite value among -inf.
+            values[width + width / 2] = f32::NAN;
+            values[2 * width + width / 3] = f32::INFINITY;
+            values[3 * width..4 * width].fill(f32::NEG_INFINITY);
+            values[4 * width..5 * width].fill(f32::NEG_INFINITY);
+            values[4 * width + width - 1] = 3.0;
+            for log in [false, true] {
+                let x =
+                    Tensor::from_vec(Shape::new(vec![rows, width]).unwrap(), values.clone(), None)
+                        .unwrap();
+                let y = softmax_rows::<f32>(&ctx, x, log).unwrap();
+                let got = y.as_slice::<f32>().unwrap();
+                for (r, row) in values.chunks(width).enumerate() {
+                    let want = reference(row, log);
+                    for (c, (&g, &w)) in got[r * width..][..width].iter().zip(&want).enumerate() {
+                        let ok = if w.is_nan() {
+                            g.is_nan()
+                        } else if w.is_infinite() {
+                            g as f64 == w
+                        } else {
+                            (g as f64 - w).abs() <= 1e-6 + 2e-6 * w.abs()
+                        };
+                        assert!(ok, "width {width} log {log} row {r} col {c}: {g} vs {w}");
+                    }
                 }
             }
         }
