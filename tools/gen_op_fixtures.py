@@ -948,6 +948,10 @@ def g_einsum(c):
     c.add("bad_equation", [c.rnd([2, 3], md), c.rnd([3, 5], md)], {"equation": "ij,jk->iq"})
     c.add("rank_mismatch", [c.rnd([2, 3, 4], md), c.rnd([3, 5], md)], {"equation": "ij,jk->ik"})
     c.add("operand_count_mismatch", [c.rnd([2, 3], md)], {"equation": "ij,jk->ik"})
+    # Keras 3 attention: scores (key transposed by a strided gather), then
+    # scores times values.
+    c.add("BTNH_BSNH_to_BNTS", [c.rnd([2, 5, 3, 4], md), c.rnd([2, 6, 3, 4], md)], {"equation": "BTNH,BSNH->BNTS"})
+    c.add("BNTS_BSNH_to_BTNH", [c.rnd([2, 3, 5, 6], md), c.rnd([2, 6, 3, 4], md)], {"equation": "BNTS,BSNH->BTNH"})
 
 
 # ---- NN ---------------------------------------------------------------------

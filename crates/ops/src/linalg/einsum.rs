@@ -303,6 +303,17 @@ fn gather<T: Element>(
                 }
             });
         }
+        // Innermost label strided (a transpose): one tight loop per run
+        // instead of a call per element.
+        (Some((&inner, outer)), Some((&step, outer_strides))) if inner > 1 && step > 1 => {
+            for_each_broadcast(outer, &[outer_strides.to_vec()], |[i]| {
+                let before = out.len();
+                if let Some(rest) = values.get(i..) {
+                    out.extend(rest.iter().step_by(step).take(inner));
+                }
+                bad |= out.len() != before.saturating_add(inner);
+            });
+        }
         _ => for_each_broadcast(&dims, &[strides], |[i]| match values.get(i) {
             Some(&v) => out.push(v),
             None => bad = true,
@@ -478,12 +489,23 @@ impl Einsum {
             _ => return Err(Error::invalid_argument("Einsum takes one or two inputs")),
         };
         let a_labels = plan.operand_labels.first().cloned().unwrap_or_default();
-        let [free_a, free_b] = &plan.free;
         let cat = |parts: &[&[Label]]| parts.concat();
+        // When the output lists the second operand's free labels first
+        // (attention scores, `aecd,abcd->acbe`), the operands swap places
+        // so the product comes out in the output's order: gathering the
+        // two small operands is cheaper than transposing the product.
+        let [free_a, free_b] = &plan.free;
+        let swap = plan.output == cat(&[&plan.batch, free_b, free_a])
+            && plan.output != cat(&[&plan.batch, free_a, free_b]);
+        let ((a, a_labels, free_a), (b, b_labels, free_b)) = if swap {
+            ((&b, &b_labels, free_b), (a, &a_labels, free_a))
+        } else {
+            ((a, &a_labels, free_a), (&b, &b_labels, free_b))
+        };
         let a_order = cat(&[&plan.batch, free_a, &plan.contracted]);
         let b_order = cat(&[&plan.batch, &plan.contracted, free_b]);
-        let a_g = gather::<T>(ctx, &plan, a, &a_labels, &a_order)?;
-        let b_g = gather::<T>(ctx, &plan, &b, &b_labels, &b_order)?;
+        let a_g = gather::<T>(ctx, &plan, a, a_labels, &a_order)?;
+        let b_g = gather::<T>(ctx, &plan, b, b_labels, &b_order)?;
         let mut batch = plan.dims(&plan.batch);
         let (m, k, n) = (
             plan.size(free_a)?,

@@ -5,9 +5,9 @@
 
 use crate::kernel::EvalCtx;
 use crate::kernels::gemm::GemmShape;
+use crate::kernels::uninit::{OutputVec, Uninit, block_writer};
 use crate::util::broadcast::{aligned_strides, for_each_broadcast};
-use crate::util::matmul::{FusedProduct, MatMulElement, fused_product_over};
-use rayon::prelude::*;
+use crate::util::matmul::{FusedProduct, MatMulElement};
 use ward_graph::PartialShape;
 use ward_tensor::{Error, Result, Shape, Tensor, broadcast_shapes, checked_product};
 
@@ -110,15 +110,17 @@ impl BatchMatMulAttrs {
         out_dims.push(n);
         let shape = Shape::new(out_dims)?;
         let len = shape.num_elements()?;
-        let (mut out, lease) =
-            ctx.budget
-                .alloc_vec::<T>(len, T::default(), "BatchMatMul output")?;
+        // Every block is written by its product: no zero-fill first.
+        let (out, lease) = ctx.budget.alloc_empty::<T>(len, "BatchMatMul output")?;
         let (a_len, b_len, c_len) = (
             m.checked_mul(k).ok_or_else(overflow)?,
             k.checked_mul(n).ok_or_else(overflow)?,
             m.checked_mul(n).ok_or_else(overflow)?,
         );
         checked_product(&batch)?;
+        if len == 0 {
+            return Tensor::from_vec(shape, out, Some(lease));
+        }
         let av = a.as_slice::<T>()?;
         let bv = b.as_slice::<T>()?;
         let gemm_shape = GemmShape {
@@ -128,79 +130,63 @@ impl BatchMatMulAttrs {
             transpose_a: self.adj_x,
             transpose_b: self.adj_y,
         };
-        if len > 0 {
-            let strides = [aligned_strides(ab, &batch), aligned_strides(bb, &batch)];
-            let count = checked_product(&batch)?;
-            let one = |cm: &mut [T], ai: usize, bi: usize| -> Result<()> {
-                let a0 = ai.checked_mul(a_len).ok_or_else(overflow)?;
-                let b0 = bi.checked_mul(b_len).ok_or_else(overflow)?;
-                let am = av.get(a0..).and_then(|s| s.get(..a_len));
-                let bm = bv.get(b0..).and_then(|s| s.get(..b_len));
-                let (Some(am), Some(bm)) = (am, bm) else {
-                    return Err(Error::internal("batch matmul operand out of range"));
-                };
-                if !self.adj_x && !self.adj_y {
-                    let unbounded = FusedProduct {
-                        m,
-                        n,
-                        k,
-                        a: am,
-                        b: bm,
-                        bias: None,
-                        lo: f32::NEG_INFINITY,
-                        hi: f32::INFINITY,
-                        prepacked: None,
-                        a_index: None,
-                    };
-                    if let Some(done) = fused_product_over(ctx.pool, ctx.budget, &unbounded, cm) {
-                        return done;
-                    }
-                }
-                T::matmul(ctx.pool, ctx.budget, gemm_shape, am, bm, cm)
+        let strides = [aligned_strides(ab, &batch), aligned_strides(bb, &batch)];
+        let count = checked_product(&batch)?;
+        // The operands' offsets for each output block, in order.
+        let (mut pairs, _pairs_lease) = ctx
+            .budget
+            .alloc_empty::<(usize, usize)>(count, "batch matmul pairs")?;
+        for_each_broadcast(&batch, &strides, |[ai, bi]| pairs.push((ai, bi)));
+        let one = block_writer(|i, c: Uninit<'_, T>| {
+            ctx.budget.check()?;
+            let &(ai, bi) = pairs
+                .get(i)
+                .ok_or_else(|| Error::internal("batch matmul output out of range"))?;
+            let a0 = ai.checked_mul(a_len).ok_or_else(overflow)?;
+            let b0 = bi.checked_mul(b_len).ok_or_else(overflow)?;
+            let am = av.get(a0..).and_then(|s| s.get(..a_len));
+            let bm = bv.get(b0..).and_then(|s| s.get(..b_len));
+            let (Some(am), Some(bm)) = (am, bm) else {
+                return Err(Error::internal("batch matmul operand out of range"));
             };
+            if k == 0 {
+                return Ok(c.fill(T::default()));
+            }
+            let c = if !self.adj_x && !self.adj_y {
+                let unbounded = FusedProduct {
+                    m,
+                    n,
+                    k,
+                    a: am,
+                    b: bm,
+                    bias: None,
+                    lo: f32::NEG_INFINITY,
+                    hi: f32::INFINITY,
+                    prepacked: None,
+                    a_index: None,
+                };
+                match T::fused_product_into(ctx.pool, ctx.budget, &unbounded, c) {
+                    Ok(written) => return written,
+                    Err(c) => c,
+                }
+            } else {
+                c
+            };
+            T::matmul_into(ctx.pool, ctx.budget, gemm_shape, am, bm, c)
+        });
+        let out = OutputVec::new(out, len)?;
+        let flops = m.saturating_mul(n).saturating_mul(k);
+        let out = if ctx.threads() > 1 && count > 1 && flops < SMALL_GEMM_FLOPS {
             // Many small products: one per pool thread at a time (each too
             // small for the GEMM to split) instead of one after another.
-            let flops = m.saturating_mul(n).saturating_mul(k);
-            if ctx.threads() > 1 && count > 1 && flops < SMALL_GEMM_FLOPS {
-                let (mut pairs, _pl) = ctx
-                    .budget
-                    .alloc_empty::<(usize, usize)>(count, "batch matmul pairs")?;
-                for_each_broadcast(&batch, &strides, |[ai, bi]| pairs.push((ai, bi)));
-                ctx.pool.install(|| {
-                    out.par_chunks_mut(c_len)
-                        .zip(pairs.par_iter())
-                        .try_for_each(|(cm, &(ai, bi))| {
-                            ctx.budget.check()?;
-                            one(cm, ai, bi)
-                        })
-                })?;
-                return Tensor::from_vec(shape, out, Some(lease));
-            }
+            ctx.pool.install(|| out.par_init_blocks(c_len, one))?
+        } else if ctx.threads() > 1 {
             // Inside the pool, each GEMM's own `install` runs inline rather
             // than paying a cross-thread hand-off per batch element.
-            let mut sequential = || {
-                let mut chunks = out.chunks_mut(c_len);
-                let mut status = Ok(());
-                for_each_broadcast(&batch, &strides, |[ai, bi]| {
-                    if status.is_err() {
-                        return;
-                    }
-                    status = (|| {
-                        ctx.budget.check()?;
-                        let cm = chunks
-                            .next()
-                            .ok_or_else(|| Error::internal("batch matmul output out of range"))?;
-                        one(cm, ai, bi)
-                    })();
-                });
-                status
-            };
-            if ctx.threads() > 1 {
-                ctx.pool.install(sequential)?;
-            } else {
-                sequential()?;
-            }
-        }
+            ctx.pool.install(|| out.init_blocks(c_len, &one))?
+        } else {
+            out.init_blocks(c_len, &one)?
+        };
         Tensor::from_vec(shape, out, Some(lease))
     }
 }

@@ -52,28 +52,6 @@ pub trait MatMulElement: Element {
     ) -> std::result::Result<Result<Written<'a, Self>>, Uninit<'a, Self>> {
         Err(c)
     }
-
-    /// [`MatMulElement::fused_product_into`] over an initialized output;
-    /// an error for types without the kernel.
-    fn fused_product(
-        _pool: &ThreadPool,
-        _budget: &Budget,
-        _product: &FusedProduct<'_, Self>,
-        _c: &mut [Self],
-    ) -> Result<()> {
-        Err(Error::internal("no fused product for this type"))
-    }
-}
-
-/// The product with its epilogue by the fused f32 kernel (operands
-/// untransposed) into an initialized `c`, or None when this type has none.
-pub fn fused_product_over<T: MatMulElement>(
-    pool: &ThreadPool,
-    budget: &Budget,
-    p: &FusedProduct<'_, T>,
-    c: &mut [T],
-) -> Option<Result<()>> {
-    T::has_fused_product().then(|| T::fused_product(pool, budget, p, c))
 }
 
 /// A bias and clamp bounds `(lo, hi)` for the fused product.
@@ -145,16 +123,6 @@ gemm_matmul! {
                     sgemm::product_into(pool, &product, packed.as_deref_mut(), c)
                 }),
             )
-        }
-        fn fused_product(
-            pool: &ThreadPool,
-            budget: &Budget,
-            p: &FusedProduct<'_, Self>,
-            c: &mut [Self],
-        ) -> Result<()> {
-            let product = sgemm_product(p);
-            let (mut packed, _lease) = packed_scratch(budget, &product)?;
-            sgemm::product(pool, &product, packed.as_deref_mut(), c)
         }
     };
     f64: 0.0, 1.0;
