@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 
 use ward_tensor::{Error, Result};
 
-use crate::protocol::HostileAction;
+use crate::protocol::{HostileAction, Message, SharedTensor};
 use crate::sys::hostile;
 
 #[allow(clippy::panic)]
@@ -75,4 +75,27 @@ pub fn perform(action: &HostileAction) -> Result<()> {
             )))
         }
     }
+}
+
+/// A run with an input named `bogus_shared_reply` (an i64 scalar) gets
+/// output ranges a hostile worker might name in the reply region: 1 = past
+/// its end, 2 = the same bytes over and over (more than the region), 3 = a
+/// length that does not match the shape.
+pub fn bogus_reply(inputs: &[(String, ward_tensor::Tensor)]) -> Option<Message> {
+    let (_, t) = inputs.iter().find(|(n, _)| n == "bogus_shared_reply")?;
+    let kind = t.as_slice::<i64>().ok()?.first().copied()?;
+    let shape = ward_tensor::Shape::vector(1 << 20);
+    let one = |offset: u64, len: u64| SharedTensor {
+        name: "y".into(),
+        dtype: ward_tensor::DType::F32,
+        shape: shape.clone(),
+        offset,
+        len,
+    };
+    let refs = match kind {
+        1 => vec![one(u64::MAX - 64, 4 << 20)],
+        2 => vec![one(0, 4 << 20); 100],
+        _ => vec![one(0, 12)],
+    };
+    Some(Message::OutputsShared(refs))
 }

@@ -7,6 +7,7 @@
 //! - [`confine`]: namespaces, uid drop, empty root, Landlock, rlimits,
 //!   no_new_privs, seccomp; [`check`] reports what this machine supports.
 //! - [`supervisor`]: spawning, timeouts, death → typed errors, restarts.
+//! - `region`: run inputs and outputs through shared memory, checked.
 //! - `wake`: bounded busy-polling of the socket when a message is due.
 //!
 //! See README.md for the threat model and the syscall allowlist.
@@ -15,6 +16,7 @@ pub mod confine;
 #[cfg(feature = "hostile-tests")]
 pub mod hostile;
 pub mod protocol;
+mod region;
 pub mod supervisor;
 mod sys;
 mod wake;

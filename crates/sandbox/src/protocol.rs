@@ -83,8 +83,8 @@ pub enum HostileAction {
     Panic,
 }
 
-/// An input tensor whose little-endian bytes lie in the shared region at
-/// `offset..offset + len` (a run's data skips the socket).
+/// A tensor whose little-endian bytes lie in a shared region at
+/// `offset..offset + len` (a run's inputs or outputs skip the socket).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedTensor {
     pub name: String,
@@ -106,6 +106,8 @@ pub enum Message {
     /// A run whose input data the supervisor placed in the shared region.
     RunShared(Vec<SharedTensor>),
     Outputs(Vec<(String, Tensor)>),
+    /// Run outputs whose data the worker placed in the reply region.
+    OutputsShared(Vec<SharedTensor>),
     Error {
         code: Code,
         message: String,
@@ -130,6 +132,7 @@ const TAG_SHUTDOWN: u8 = 7;
 const TAG_SCAN: u8 = 8;
 const TAG_REPORT: u8 = 9;
 const TAG_RUN_SHARED: u8 = 10;
+const TAG_OUTPUTS_SHARED: u8 = 11;
 #[cfg(feature = "hostile-tests")]
 const TAG_HOSTILE: u8 = 0xEE;
 
@@ -257,6 +260,22 @@ impl Enc {
         }
         Ok(())
     }
+
+    fn shared_tensors(&mut self, v: &[SharedTensor]) -> Result<()> {
+        self.len(v.len());
+        for t in v {
+            self.str(&t.name);
+            self.u8(dtype_byte(t.dtype));
+            self.u8(u8::try_from(t.shape.rank())
+                .map_err(|_| Error::invalid_argument("rank too large"))?);
+            for &d in t.shape.dims() {
+                self.u64(u64::try_from(d).unwrap_or(u64::MAX));
+            }
+            self.u64(t.offset);
+            self.u64(t.len);
+        }
+        Ok(())
+    }
 }
 
 /// Encodes a message payload (without the length prefix).
@@ -306,22 +325,15 @@ pub fn encode_message(msg: &Message) -> Result<Vec<u8>> {
         }
         Message::RunShared(v) => {
             e.u8(TAG_RUN_SHARED);
-            e.len(v.len());
-            for t in v {
-                e.str(&t.name);
-                e.u8(dtype_byte(t.dtype));
-                e.u8(u8::try_from(t.shape.rank())
-                    .map_err(|_| Error::invalid_argument("rank too large"))?);
-                for &d in t.shape.dims() {
-                    e.u64(u64::try_from(d).unwrap_or(u64::MAX));
-                }
-                e.u64(t.offset);
-                e.u64(t.len);
-            }
+            e.shared_tensors(v)?;
         }
         Message::Outputs(v) => {
             e.u8(TAG_OUTPUTS);
             e.named_tensors(v)?;
+        }
+        Message::OutputsShared(v) => {
+            e.u8(TAG_OUTPUTS_SHARED);
+            e.shared_tensors(v)?;
         }
         Message::Error { code, message } => {
             e.u8(TAG_ERROR);
@@ -599,6 +611,7 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message> {
         TAG_RUN => Message::Run(d.named_tensors()?),
         TAG_RUN_SHARED => Message::RunShared(d.shared_tensors()?),
         TAG_OUTPUTS => Message::Outputs(d.named_tensors()?),
+        TAG_OUTPUTS_SHARED => Message::OutputsShared(d.shared_tensors()?),
         TAG_ERROR => {
             let b = d.u8("error code")?;
             let code = CODES
@@ -763,6 +776,13 @@ mod tests {
                 len: 1,
             },
         ]));
+        roundtrip(Message::OutputsShared(vec![SharedTensor {
+            name: "logits".into(),
+            dtype: DType::F32,
+            shape: Shape::new(vec![1, 128, 30522]).unwrap(),
+            offset: 64,
+            len: 15_627_264,
+        }]));
         roundtrip(Message::Started(0b1011));
         roundtrip(Message::Shutdown);
         roundtrip(Message::Report("{\"verdict\": \"clean\"}".into()));

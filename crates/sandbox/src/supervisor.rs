@@ -14,15 +14,12 @@ use ward_tensor::{Code, Error, Result, Tensor};
 
 use crate::confine::{Layers, Mode};
 use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message, SharedTensor};
+use crate::region::Region;
 use crate::worker::message_name;
 use crate::{sys, wake};
 
-/// Default size of the shared input region (64 MiB).
+/// Default size of each shared region, inputs and outputs (64 MiB).
 pub const DEFAULT_SHARED_REGION_BYTES: u64 = 64 << 20;
-
-/// Inputs smaller than this go through the socket: one write, one wakeup,
-/// nothing gained from the region.
-const SHARED_REGION_MIN_BYTES: u64 = 64 << 10;
 /// Covers the gap between a reply and a client's next request in a loop
 /// (60-80 µs for MobileNetV2's input) with room to spare.
 pub const DEFAULT_POLL_WINDOW: Duration = Duration::from_micros(200);
@@ -44,10 +41,11 @@ pub struct SandboxConfig {
     pub cpu_seconds: u64,
     /// Frame cap in both directions.
     pub max_frame: u32,
-    /// Size of the shared region that carries large run inputs to the
-    /// worker without streaming them through the socket; 0 = none. Its
-    /// pages exist only once written, so this bounds the supervisor's extra
-    /// memory (the largest input set sent through it).
+    /// Size of each of the two shared regions that carry large run inputs
+    /// to the worker and its outputs back without streaming them through
+    /// the socket; 0 = none. Their pages exist only once written, so this
+    /// bounds the extra memory each holds (the largest input or output set
+    /// sent through it). The worker writes only the output region.
     pub shared_region_bytes: u64,
     /// How long the worker may take to confine itself and say Started.
     pub start_timeout: Duration,
@@ -79,9 +77,10 @@ impl SandboxConfig {
 pub struct Worker {
     child: Child,
     stream: UnixStream,
-    /// The supervisor's read-write handle of the shared input region, and
-    /// its size.
-    region: Option<(sys::RegionHandle, u64)>,
+    /// The shared input region (written here, read-only for the worker).
+    region: Option<Region>,
+    /// The shared output region (written by the worker, read-only here).
+    replies: Option<Region>,
     layers: Layers,
     max_frame: u32,
     startup: Duration,
@@ -156,17 +155,24 @@ impl Worker {
             // which would make writes to a regular file fail.
             .stderr(Stdio::piped());
         sys::keep_fd_on_exec(&mut cmd, fd);
-        // Without the region (no memfd, no /proc) inputs use the socket.
-        let region = match config.shared_region_bytes {
+        // Without the regions (no memfd, no /proc) tensors use the socket.
+        // Each region's writer holds the read-write descriptor, its reader
+        // the read-only one.
+        let new_region = || match config.shared_region_bytes {
             0 => None,
-            bytes => sys::shared_region(bytes)
-                .ok()
-                .map(|(ours, theirs)| (ours, theirs, bytes)),
+            bytes => sys::shared_region(bytes).ok(),
         };
-        if let Some((_, theirs, _)) = &region {
+        let region = new_region();
+        if let Some((_, theirs)) = &region {
             let tensor_fd = theirs.as_raw_fd();
             cmd.arg("--tensor-fd").arg(tensor_fd.to_string());
             sys::keep_fd_on_exec(&mut cmd, tensor_fd);
+        }
+        let replies = new_region();
+        if let Some((theirs, _)) = &replies {
+            let reply_fd = theirs.as_raw_fd();
+            cmd.arg("--reply-fd").arg(reply_fd.to_string());
+            sys::keep_fd_on_exec(&mut cmd, reply_fd);
         }
         let child = cmd.spawn().map_err(|e| {
             Error::internal(format!(
@@ -175,8 +181,8 @@ impl Worker {
             ))
         })?;
         drop(theirs);
-        let region =
-            region.map(|(ours, _theirs, bytes)| (sys::RegionHandle::new(ours, true), bytes));
+        let region = region.map(|(ours, _theirs)| Region::from_file(ours, true));
+        let replies = replies.map(|(_theirs, ours)| Region::from_file(ours, false));
         let mut child = child;
         if let Some(err) = child.stderr.take() {
             forward_stderr(err, child.id());
@@ -185,6 +191,7 @@ impl Worker {
             child,
             stream: ours,
             region,
+            replies,
             layers: Layers(0),
             max_frame: config.max_frame,
             startup: Duration::ZERO,
@@ -265,48 +272,33 @@ impl Worker {
                 self.last_run = Some(started.elapsed());
                 Ok(o)
             }
+            Message::OutputsShared(refs) => {
+                let outputs = self
+                    .replies
+                    .as_ref()
+                    .ok_or_else(|| {
+                        Error::invalid_argument(
+                            "protocol: worker sent outputs in a shared region it was not given",
+                        )
+                    })?
+                    .read(&refs)?;
+                self.last_run = Some(started.elapsed());
+                Ok(outputs)
+            }
             other => Err(self.unexpected(&other, "run")),
         }
     }
 
-    /// Writes the inputs into the shared region when they are numeric, large
-    /// enough to gain from it and fit; `None` sends them through the socket.
+    /// Writes the inputs into the shared region when they gain from it and
+    /// fit; `None` sends them through the socket.
     fn place_in_region(
         &mut self,
         inputs: &[(String, Tensor)],
     ) -> Result<Option<Vec<SharedTensor>>> {
-        let Some((region, capacity)) = &mut self.region else {
-            return Ok(None);
-        };
-        let mut layout = Vec::with_capacity(inputs.len());
-        let mut end = 0u64;
-        for (name, t) in inputs {
-            let Some(bytes) = t.le_bytes() else {
-                return Ok(None);
-            };
-            let len = u64::try_from(bytes.len()).map_err(|_| Error::overflow("input bytes"))?;
-            // 64-byte aligned offsets keep each tensor on its own cache lines.
-            let offset = end.next_multiple_of(64);
-            end = offset
-                .checked_add(len)
-                .ok_or_else(|| Error::overflow("input bytes"))?;
-            layout.push((name, t, bytes, offset, len));
+        match &mut self.region {
+            Some(region) => region.place(inputs),
+            None => Ok(None),
         }
-        if end < SHARED_REGION_MIN_BYTES || end > *capacity {
-            return Ok(None);
-        }
-        let mut refs = Vec::with_capacity(layout.len());
-        for (name, t, bytes, offset, len) in layout {
-            region.write_at(bytes, offset)?;
-            refs.push(SharedTensor {
-                name: name.clone(),
-                dtype: t.dtype(),
-                shape: t.shape().clone(),
-                offset,
-                len,
-            });
-        }
-        Ok(Some(refs))
     }
 
     /// Sends any message and returns the reply (worker `Error` frames become

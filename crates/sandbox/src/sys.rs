@@ -131,12 +131,13 @@ fn close_range(first: libc::c_uint, last: libc::c_uint) -> io::Result<()> {
     check_long(unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) }).map(|_| ())
 }
 
-/// A shared-memory file of exactly `capacity` bytes for passing input
-/// tensors to a worker without streaming them through the socket. Returns
-/// the supervisor's read-write handle and a read-only handle (a separate open
-/// file description) for the worker. The size is sealed, so neither side can
-/// grow it: a worker cannot use it to hold memory outside its own limits,
-/// nor write into it at all.
+/// A shared-memory file of exactly `capacity` bytes for passing tensors
+/// between supervisor and worker without streaming them through the
+/// socket. Returns a read-write handle for the side that writes and a
+/// read-only handle (a separate open file description) for the side that
+/// reads. The size is sealed and no seal can be added, so neither side can
+/// grow, shrink or freeze it: the memory it holds stays within `capacity`,
+/// and a reader's mapping never loses its pages.
 pub fn shared_region(capacity: u64) -> io::Result<(std::fs::File, std::fs::File)> {
     let name = c"ward-tensors";
     // SAFETY: `name` is a valid NUL-terminated string that outlives the call;
@@ -396,6 +397,23 @@ pub fn set_pdeathsig_kill() -> io::Result<()> {
 pub fn set_no_new_privs() -> io::Result<()> {
     prctl(libc::PR_SET_NO_NEW_PRIVS, 1)
 }
+/// Keeps freed heap memory for the next run instead of handing it back to
+/// the kernel. glibc trims the heap top once more than the (adaptive) trim
+/// threshold is free, and serves large blocks by mmap and munmap; a run that
+/// frees its tensors then page-faults all of them back in on the next run
+/// (the worker of a 256 KB softmax spent a third of its time in faults).
+/// A worker's steady state is its peak anyway. Blocks from 32 MiB (glibc's
+/// largest threshold) are still mapped per allocation.
+pub fn retain_freed_heap() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only changes allocator tunables (under the arena
+    // lock); called before the worker starts other threads.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+    }
+}
+
 pub fn set_dumpable(on: bool) -> io::Result<()> {
     prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on))
 }
@@ -617,6 +635,7 @@ pub mod hostile {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::os::fd::AsRawFd;
     use std::os::unix::fs::FileExt;
 
     #[test]
@@ -634,6 +653,12 @@ mod tests {
         assert!(ours.write_all_at(&[1], 1 << 16).is_err());
         let mut past = [0u8; 8];
         assert!(theirs.read_exact_at(&mut past, (1 << 16) - 4).is_err());
+        // The writer (the worker, for the output region) cannot freeze the
+        // region under its reader either: no seal can be added.
+        // SAFETY: F_ADD_SEALS on a descriptor this test owns.
+        let frozen =
+            unsafe { libc::fcntl(ours.as_raw_fd(), libc::F_ADD_SEALS, libc::F_SEAL_WRITE) };
+        assert_eq!(frozen, -1);
     }
 
     #[test]

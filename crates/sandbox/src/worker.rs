@@ -7,10 +7,11 @@ use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ward_tensor::{Budget, Error, Result, Tensor};
+use ward_tensor::{Error, Result, Tensor};
 
 use crate::confine::{self, ConfineOptions, Layers, Mode};
-use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message, SharedTensor};
+use crate::protocol::{self, DEFAULT_MAX_FRAME, LoadReply, LoadRequest, Message};
+use crate::region::Region;
 use crate::{sys, wake};
 
 /// What the embedding (the `ward` CLI) implements: parse and run models.
@@ -46,6 +47,8 @@ pub struct WorkerArgs {
     pub fd: i32,
     /// Read-only shared region the supervisor writes input tensors into.
     pub tensor_fd: Option<i32>,
+    /// Shared region this worker writes run outputs into.
+    pub reply_fd: Option<i32>,
     pub confine: ConfineOptions,
     /// How long to busy-poll for the next request after each reply.
     pub poll_window: Duration,
@@ -55,6 +58,7 @@ impl WorkerArgs {
     pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<WorkerArgs> {
         let mut fd = None;
         let mut tensor_fd = None;
+        let mut reply_fd = None;
         let mut poll_window = Duration::ZERO;
         let mut confine = ConfineOptions::default();
         let mut it = args.into_iter();
@@ -80,6 +84,13 @@ impl WorkerArgs {
                     tensor_fd = Some(
                         v.parse::<i32>()
                             .map_err(|_| Error::invalid_argument("worker: bad --tensor-fd"))?,
+                    );
+                }
+                "--reply-fd" => {
+                    let v = value()?;
+                    reply_fd = Some(
+                        v.parse::<i32>()
+                            .map_err(|_| Error::invalid_argument("worker: bad --reply-fd"))?,
                     );
                 }
                 "--mode" => {
@@ -110,6 +121,7 @@ impl WorkerArgs {
         Ok(WorkerArgs {
             fd,
             tensor_fd,
+            reply_fd,
             confine,
             poll_window,
         })
@@ -126,6 +138,7 @@ pub fn worker_main(fd: i32, mode: Mode, handler: &mut dyn Handler) -> ExitCode {
         &WorkerArgs {
             fd,
             tensor_fd: None,
+            reply_fd: None,
             confine,
             poll_window: Duration::ZERO,
         },
@@ -149,6 +162,7 @@ pub fn worker_main_from_args<I: IntoIterator<Item = String>>(
 }
 
 pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCode {
+    sys::retain_freed_heap();
     let fd = args.fd;
     let opts = &args.confine;
     // Phase 1 before the descriptor becomes a Rust object: the outer process
@@ -157,7 +171,10 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         eprintln!("ward-sandbox worker: WARNING: sandbox mode is off; model code runs unconfined");
         Ok((Layers(0), Vec::new()))
     } else {
-        let inherited: Vec<i32> = std::iter::once(fd).chain(args.tensor_fd).collect();
+        let inherited: Vec<i32> = std::iter::once(fd)
+            .chain(args.tensor_fd)
+            .chain(args.reply_fd)
+            .collect();
         confine::enter_namespaces(opts, &inherited)
     };
     let owned = match sys::take_fd(fd) {
@@ -167,13 +184,21 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    // Mapped now, before lock-down: reading inputs is then a memory copy.
-    let region = match args.tensor_fd.map(sys::take_fd).transpose() {
-        Ok(r) => r.map(|fd| sys::RegionHandle::new(File::from(fd), false)),
+    // Mapped now, before lock-down: reading inputs and writing outputs are
+    // then memory copies.
+    let map = |fd: Option<i32>, writable: bool, flag: &str| match fd.map(sys::take_fd).transpose() {
+        Ok(r) => Ok(r.map(|fd| Region::from_file(File::from(fd), writable))),
         Err(e) => {
-            eprintln!("ward-sandbox worker: bad --tensor-fd: {e}");
-            return ExitCode::from(EXIT_USAGE);
+            eprintln!("ward-sandbox worker: bad {flag}: {e}");
+            Err(ExitCode::from(EXIT_USAGE))
         }
+    };
+    let regions = match (
+        map(args.tensor_fd, false, "--tensor-fd"),
+        map(args.reply_fd, true, "--reply-fd"),
+    ) {
+        (Ok(inputs), Ok(outputs)) => Regions { inputs, outputs },
+        (Err(code), _) | (_, Err(code)) => return code,
     };
     let stream = UnixStream::from(owned);
     let mut writer = match stream.try_clone() {
@@ -228,9 +253,15 @@ pub fn worker_main_with(args: &WorkerArgs, handler: &mut dyn Handler) -> ExitCod
         writer,
         handler,
         max,
-        region.as_ref(),
+        regions,
         args.poll_window,
     )
+}
+
+/// The worker's shared regions: inputs (read-only), outputs (writable).
+struct Regions {
+    inputs: Option<Region>,
+    outputs: Option<Region>,
 }
 
 fn serve(
@@ -238,7 +269,7 @@ fn serve(
     mut writer: BufWriter<UnixStream>,
     handler: &mut dyn Handler,
     max: u32,
-    region: Option<&sys::RegionHandle>,
+    mut regions: Regions,
     poll_window: Duration,
 ) -> ExitCode {
     loop {
@@ -261,13 +292,32 @@ fn serve(
                 Ok(r) => Message::Ready(r),
                 Err(e) => error_msg(&e),
             },
-            Message::Run(inputs) => match handler.run(inputs) {
-                Ok(o) => Message::Outputs(o),
-                Err(e) => error_msg(&e),
-            },
+            #[cfg(feature = "hostile-tests")]
+            Message::Run(inputs) if crate::hostile::bogus_reply(&inputs).is_some() => {
+                crate::hostile::bogus_reply(&inputs)
+                    .unwrap_or_else(|| error_msg(&Error::internal("no bogus reply")))
+            }
+            Message::Run(inputs) => {
+                match handler
+                    .run(inputs)
+                    .and_then(|o| outputs(&mut regions.outputs, o))
+                {
+                    Ok(reply) => reply,
+                    Err(e) => error_msg(&e),
+                }
+            }
             Message::RunShared(refs) => {
-                match read_shared(region, &refs).and_then(|inputs| handler.run(inputs)) {
-                    Ok(o) => Message::Outputs(o),
+                let inputs = regions.inputs.as_ref().ok_or_else(|| {
+                    Error::failed_precondition(
+                        "worker: run data in a shared region, but none was given",
+                    )
+                });
+                match inputs
+                    .and_then(|region| region.read(&refs))
+                    .and_then(|inputs| handler.run(inputs))
+                    .and_then(|o| outputs(&mut regions.outputs, o))
+                {
+                    Ok(reply) => reply,
                     Err(e) => error_msg(&e),
                 }
             }
@@ -300,45 +350,13 @@ fn serve(
     }
 }
 
-/// Materializes inputs from the shared region, each read straight into its
-/// tensor's memory. A range past the region's (sealed) end fails the read.
-fn read_shared(
-    region: Option<&sys::RegionHandle>,
-    refs: &[SharedTensor],
-) -> Result<Vec<(String, Tensor)>> {
-    let region = region.ok_or_else(|| {
-        Error::failed_precondition("worker: run data in a shared region, but none was given")
-    })?;
-    let mut inputs = Vec::with_capacity(refs.len());
-    for r in refs {
-        let bad = |why: &str| {
-            Error::invalid_argument(format!(
-                "protocol: tensor '{}' ({} {}) at region bytes {}+{}: {why}",
-                r.name, r.dtype, r.shape, r.offset, r.len
-            ))
-        };
-        let expected = r
-            .shape
-            .byte_size(r.dtype)
-            .map_err(|e| bad(&e.to_string()))?;
-        if u64::try_from(expected).ok() != Some(r.len) || r.offset.checked_add(r.len).is_none() {
-            return Err(bad("the length does not match the shape"));
-        }
-        let tensor = Tensor::from_le_fill(
-            &Budget::unlimited(),
-            r.dtype,
-            r.shape.clone(),
-            &r.name,
-            |bytes| {
-                region.read_at(bytes, r.offset).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::UnexpectedEof => bad("past the end of the region"),
-                    _ => Error::from(e),
-                })
-            },
-        )?;
-        inputs.push((r.name.clone(), tensor));
+/// The reply to a run: its outputs placed in the reply region when they
+/// gain from it and fit, else sent whole through the socket.
+fn outputs(region: &mut Option<Region>, outputs: Vec<(String, Tensor)>) -> Result<Message> {
+    match region.as_mut().map(|r| r.place(&outputs)).transpose()? {
+        Some(Some(refs)) => Ok(Message::OutputsShared(refs)),
+        _ => Ok(Message::Outputs(outputs)),
     }
-    Ok(inputs)
 }
 
 /// A diagnostic line on stderr that never panics (stderr may be closed or
@@ -363,6 +381,7 @@ pub(crate) fn message_name(m: &Message) -> &'static str {
         Message::Run(_) => "Run",
         Message::RunShared(_) => "RunShared",
         Message::Outputs(_) => "Outputs",
+        Message::OutputsShared(_) => "OutputsShared",
         Message::Error { .. } => "Error",
         Message::Shutdown => "Shutdown",
         Message::Scan(_) => "Scan",

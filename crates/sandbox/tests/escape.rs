@@ -407,6 +407,56 @@ fn inputs_arrive_intact_through_the_region_and_the_socket() {
     }
 }
 
+/// Large outputs come back through the reply region: a run's outputs of a
+/// few MB arrive intact, and quickly.
+#[test]
+fn large_outputs_come_back_through_the_reply_region() {
+    let n = 1 << 20;
+    let big = Tensor::from_vec(
+        Shape::new(vec![n]).unwrap(),
+        (0..n)
+            .map(|i| (i % 977) as f32 - 300.5)
+            .collect::<Vec<f32>>(),
+        None,
+    )
+    .unwrap();
+    for region_bytes in [0, 64 << 20] {
+        let mut c = config(mode());
+        c.shared_region_bytes = region_bytes;
+        let mut w = Worker::spawn(&c).expect("spawn worker");
+        w.load(load_req(), T).expect("load");
+        let mut best = Duration::MAX;
+        for _ in 0..5 {
+            let started = std::time::Instant::now();
+            let out = w.run(vec![("x".into(), big.clone())], T).expect("echo run");
+            best = best.min(started.elapsed());
+            assert_eq!(out.len(), 1);
+            assert_eq!(out[0].1.shape(), big.shape());
+            assert!(
+                out[0].1.as_slice::<f32>().unwrap() == big.as_slice::<f32>().unwrap(),
+                "region of {region_bytes} bytes"
+            );
+        }
+        eprintln!("4 MB in and out, region of {region_bytes} bytes: best {best:?}");
+    }
+}
+
+/// A hostile worker naming output ranges past the reply region, the same
+/// bytes over and over, or lengths that do not match the shape gets a clean
+/// InvalidArgument, and the sandbox keeps serving.
+#[test]
+fn bogus_output_ranges_are_refused() {
+    let mut w = spawn();
+    for kind in [1i64, 2, 3] {
+        let err = w
+            .run(vec![("bogus_shared_reply".into(), Tensor::scalar(kind))], T)
+            .expect_err("bogus ranges must fail");
+        assert_eq!(err.code(), ward_tensor::Code::InvalidArgument, "{err}");
+        assert!(err.to_string().contains("region"), "{err}");
+        echo_ok(&mut w);
+    }
+}
+
 /// Prints spawn-to-ready and per-run overhead (echo of a small tensor).
 #[test]
 fn timings() {
