@@ -591,3 +591,64 @@ fn global_pooling_reductions_match_a_naive_sum() {
         );
     }
 }
+
+/// Softmax (or log-softmax) of one row in f64, the textbook way.
+fn softmax_reference(row: &[f32], log: bool) -> Vec<f64> {
+    let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| {
+        if m.is_nan() || f64::from(v).is_nan() {
+            f64::NAN
+        } else {
+            m.max(f64::from(v))
+        }
+    });
+    let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
+    row.iter()
+        .map(|&v| {
+            if log {
+                f64::from(v) - max - sum.ln()
+            } else {
+                (f64::from(v) - max).exp() / sum
+            }
+        })
+        .collect()
+}
+
+/// Rows of every width from 1 to 70: whole vectors, tails and both, with
+/// NaN, +inf and all -inf rows in either part.
+#[test]
+fn softmax_rows_of_every_width_match_the_textbook_formula() {
+    for width in 1..=70usize {
+        let rows = 5;
+        let mut values: Vec<f32> = (0..rows * width)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.37)
+            .collect();
+        // Row 1 gets a NaN, row 2 a +inf, row 3 is all -inf, row 4 has one
+        // finite value among -inf.
+        values[width + width / 2] = f32::NAN;
+        values[2 * width + width / 3] = f32::INFINITY;
+        values[3 * width..5 * width].fill(f32::NEG_INFINITY);
+        values[5 * width - 1] = 3.0;
+        for (def, log) in [
+            (&super::softmax::DEF, false),
+            (&super::log_softmax::DEF, true),
+        ] {
+            let x = Tensor::from_vec(Shape::new(vec![rows, width]).unwrap(), values.clone(), None)
+                .unwrap();
+            let y = run(def, &[("T", ty(DType::F32))], vec![x]).unwrap();
+            let got = y[0].as_slice::<f32>().unwrap();
+            for (r, row) in values.chunks(width).enumerate() {
+                let want = softmax_reference(row, log);
+                for (c, (&g, &w)) in got[r * width..][..width].iter().zip(&want).enumerate() {
+                    let ok = if w.is_nan() {
+                        g.is_nan()
+                    } else if w.is_infinite() {
+                        f64::from(g) == w
+                    } else {
+                        (f64::from(g) - w).abs() <= 1e-6 + 2e-6 * w.abs()
+                    };
+                    assert!(ok, "width {width} log {log} row {r} col {c}: {g} vs {w}");
+                }
+            }
+        }
+    }
+}

@@ -78,15 +78,39 @@ pub fn erfc(x: f64) -> f64 {
 /// -87.3 (TF flushes subnormals), +inf above 88.72, NaN stays NaN.
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    // ln 2 split so n * LN2_HI is exact for |n| <= 128.
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer.
+    let xc = x.clamp(EXP_LO, EXP_HI);
+    let n = exp_exponent(xc);
+    exp_limits(x, scaled_exp(n, xc - n * LN2_HI - n * LN2_LO))
+}
+
+/// `e^(a + b)` for an exactly known `a` and a small `b`: `n·ln2` comes
+/// off `a` alone (exactly, as `a` and `n·ln2` are close) before `b` is
+/// added, so `b` keeps its precision where `exp_f32(a + b)` would round
+/// the sum to ulp(a) (8e-6 relative at 81). Limits as `exp_f32`.
+#[inline(always)]
+pub fn exp_f32_sum(a: f32, b: f32) -> f32 {
+    let x = a + b;
+    let n = exp_exponent(x.clamp(EXP_LO, EXP_HI));
+    exp_limits(x, scaled_exp(n, ((a - n * LN2_HI) + b) - n * LN2_LO))
+}
+
+const EXP_LO: f32 = -87.336_55;
+const EXP_HI: f32 = 88.722_84;
+// ln 2 split so n * LN2_HI is exact for |n| <= 128.
+const LN2_HI: f32 = 0.693_145_75;
+const LN2_LO: f32 = 1.428_606_8e-6;
+
+/// `round(x / ln2)`, at most 127, for `x` in the exp's range. Adding and
+/// subtracting 1.5 * 2^23 rounds to the nearest integer.
+#[inline(always)]
+fn exp_exponent(x: f32) -> f32 {
     const ROUND: f32 = 12_582_912.0;
-    let xc = x.clamp(-87.336_55, 88.722_84);
-    let n = ((xc * LOG2E + ROUND) - ROUND).min(127.0);
-    let r = xc - n * LN2_HI - n * LN2_LO;
+    ((x * std::f32::consts::LOG2_E + ROUND) - ROUND).min(127.0)
+}
+
+/// `2^n · e^r` for the reduced argument `r` (`|r| <= ln2/2`).
+#[inline(always)]
+fn scaled_exp(n: f32, r: f32) -> f32 {
     let p = 1.0
         + r * (1.0
             + r * (0.5
@@ -98,11 +122,15 @@ pub fn exp_f32(x: f32) -> f32 {
     let biased = (n + (127.0 + 8_388_608.0))
         .to_bits()
         .wrapping_sub(0x4B00_0000);
-    let scale = f32::from_bits(biased << 23);
-    let y = p * scale;
-    if x < -87.336_55 {
+    p * f32::from_bits(biased << 23)
+}
+
+/// The exp's value `y` at `x`, or its limit outside the range.
+#[inline(always)]
+fn exp_limits(x: f32, y: f32) -> f32 {
+    if x < EXP_LO {
         0.0
-    } else if x > 88.722_84 {
+    } else if x > EXP_HI {
         f32::INFINITY
     } else {
         y
@@ -134,11 +162,11 @@ pub fn erfc_f32(x: f32) -> f32 {
     }
     // exp(-z²) loses relative precision when z² is rounded (ulp(81) is
     // 8e-6): split z = hi + lo with hi on 12 bits, so hi² is exact and the
-    // small rest goes into a second exp.
+    // small rest joins the exp's argument after its range reduction.
     let big = z * 4097.0;
     let hi = big - (big - z);
     let lo = z - hi;
-    let r = t * exp_f32(-hi * hi) * exp_f32(p - (2.0 * hi * lo + lo * lo));
+    let r = t * exp_f32_sum(-hi * hi, p - (2.0 * hi * lo + lo * lo));
     // Beyond 10, erfc is below the smallest f32 (and infinities would
     // turn the split into NaN).
     let r = if z.is_nan() {
