@@ -41,7 +41,7 @@ pub const EXIT_CONFINEMENT_FAILED: u8 = 78;
 pub const EXIT_USAGE: u8 = 64;
 
 /// Parsed worker command line: `--fd N --mode M [--uid U --gid G]
-/// [--memory-bytes B] [--cpu-seconds S] [--tensor-fd T] [--poll-us P]`.
+/// [--memory-bytes B] [--cpu-seconds S] [--tensor-fd T] [--reply-fd R] [--poll-us P]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerArgs {
     pub fd: i32,
@@ -72,26 +72,15 @@ impl WorkerArgs {
                     .map_err(|_| Error::invalid_argument(format!("worker: bad number '{v}'")))
             };
             match flag.as_str() {
-                "--fd" => {
-                    let v = value()?;
-                    fd = Some(
-                        v.parse::<i32>()
-                            .map_err(|_| Error::invalid_argument("worker: bad --fd"))?,
-                    );
-                }
-                "--tensor-fd" => {
-                    let v = value()?;
-                    tensor_fd = Some(
-                        v.parse::<i32>()
-                            .map_err(|_| Error::invalid_argument("worker: bad --tensor-fd"))?,
-                    );
-                }
-                "--reply-fd" => {
-                    let v = value()?;
-                    reply_fd = Some(
-                        v.parse::<i32>()
-                            .map_err(|_| Error::invalid_argument("worker: bad --reply-fd"))?,
-                    );
+                "--fd" | "--tensor-fd" | "--reply-fd" => {
+                    let v = value()?
+                        .parse::<i32>()
+                        .map_err(|_| Error::invalid_argument(format!("worker: bad {flag}")))?;
+                    match flag.as_str() {
+                        "--fd" => fd = Some(v),
+                        "--tensor-fd" => tensor_fd = Some(v),
+                        _ => reply_fd = Some(v),
+                    }
                 }
                 "--mode" => {
                     let v = value()?;
@@ -419,9 +408,11 @@ mod tests {
             "200",
             "--tensor-fd",
             "6",
+            "--reply-fd",
+            "7",
         ])
         .unwrap();
-        assert_eq!((a.fd, a.tensor_fd), (5, Some(6)));
+        assert_eq!((a.fd, a.tensor_fd, a.reply_fd), (5, Some(6), Some(7)));
         assert_eq!(a.confine.mode, Mode::Strict);
         assert_eq!(a.confine.user, (7, 8));
         assert_eq!((a.confine.memory_bytes, a.confine.cpu_seconds), (1024, 60));
@@ -433,6 +424,7 @@ mod tests {
     fn bad_worker_arguments_are_refused() {
         for bad in [
             &["--poll-us", "soon", "--fd", "5"][..],
+            &["--fd", "5", "--reply-fd", "x"],
             &["--fd", "5", "--poll-us"],
             &["--mode", "strict"],
             &["--fd", "5", "--frobnicate", "1"],
