@@ -237,6 +237,29 @@ mod tests {
     }
 
     #[test]
+    fn exp_of_an_exact_part_and_a_small_one_keeps_the_small_ones_precision() {
+        let mut worst = 0.0f64;
+        for k in 1..=900 {
+            // a over erfc's range of -z², b over its range of corrections.
+            let z = k as f32 / 100.0;
+            let a = -(z * z);
+            for b in [-1.3f32, -0.4, -1e-3, 0.0, 2e-4, 0.37, 1.1] {
+                let want = (f64::from(a) + f64::from(b)).exp();
+                if want < 1.2e-38 {
+                    continue;
+                }
+                let got = f64::from(exp_f32_sum(a, b));
+                worst = worst.max(((got - want) / want).abs());
+            }
+        }
+        assert!(worst < 4e-7, "exp_f32_sum relative error {worst}");
+        assert_eq!(exp_f32_sum(-90.0, 0.5), 0.0);
+        assert_eq!(exp_f32_sum(80.0, 9.0), f32::INFINITY);
+        assert!(exp_f32_sum(f32::NAN, 0.0).is_nan());
+        assert!(exp_f32_sum(-1.0, f32::NAN).is_nan());
+    }
+
+    #[test]
     fn fast_f32_erfc_keeps_relative_precision() {
         let mut worst = 0.0f64;
         for i in -100_000..=100_000 {
