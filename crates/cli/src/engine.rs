@@ -317,9 +317,22 @@ impl Engine {
 pub struct WardHandler {
     pools: Vec<Arc<ThreadPool>>,
     engine: Option<Engine>,
+    /// The worker's model runs on every CPU (`__worker --full-width`): its
+    /// main thread is pinned too, to the widest pool's first CPU.
+    full_width: bool,
 }
 
+/// The flag `ward __worker` takes before the sandbox's own arguments.
+pub const FULL_WIDTH_FLAG: &str = "--full-width";
+
 impl WardHandler {
+    pub fn new(full_width: bool) -> Self {
+        WardHandler {
+            full_width,
+            ..WardHandler::default()
+        }
+    }
+
     /// The largest prepared pool with at most `threads` threads (0 = all).
     fn pool(&self, threads: u32) -> Option<Arc<ThreadPool>> {
         let wanted = usize::try_from(threads).unwrap_or(usize::MAX);
@@ -344,7 +357,7 @@ impl ward_sandbox::Handler for WardHandler {
             // main thread, which serves requests and runs them, is one of
             // the widest pool's threads (a pool can have it only once).
             let pool = if size > 1 && size == cores {
-                ward_exec::build_pool_on_this_thread(size)?
+                ward_exec::build_pool_on_this_thread(size, self.full_width)?
             } else {
                 ward_exec::build_pool(size)?
             };

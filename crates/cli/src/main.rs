@@ -126,8 +126,10 @@ fn main() -> ExitCode {
     // process is single-threaded (user namespaces require it).
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some("__worker") {
-        let mut handler = engine::WardHandler::default();
-        return ward_sandbox::worker_main_from_args(argv.into_iter().skip(2), &mut handler);
+        let full_width = argv.get(2).map(String::as_str) == Some(engine::FULL_WIDTH_FLAG);
+        let mut handler = engine::WardHandler::new(full_width);
+        let skip = if full_width { 3 } else { 2 };
+        return ward_sandbox::worker_main_from_args(argv.into_iter().skip(skip), &mut handler);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

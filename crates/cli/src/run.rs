@@ -230,7 +230,15 @@ impl Backend {
         };
         let exe = std::env::current_exe()
             .map_err(|e| Error::internal(format!("cannot find the ward executable: {e}")))?;
-        let mut config = ward_sandbox::SandboxConfig::new(exe, vec!["__worker".into()]);
+        // A model run on every CPU gets a worker whose main thread is pinned
+        // like its pool's other threads (2-3% off MobileNetV2 at 2 threads
+        // on the benchmark VM). One-thread models keep it free to move.
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut worker_args = vec!["__worker".to_string()];
+        if cpus > 1 && (m.threads == 0 || m.threads == cpus) {
+            worker_args.push(crate::engine::FULL_WIDTH_FLAG.into());
+        }
+        let mut config = ward_sandbox::SandboxConfig::new(exe, worker_args);
         config.mode = mode;
         config.memory_bytes = m.memory_limit;
         // The CPU cap backs up the wall-clock limit for a worker that spins.

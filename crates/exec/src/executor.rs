@@ -39,22 +39,26 @@ impl Default for ExecOptions {
 /// denormals like TF. A pool of two or more threads that spans every CPU
 /// this process may use has each thread pinned to its own CPU.
 pub fn build_pool(threads: usize) -> Result<ThreadPool> {
-    build(threads, false)
+    build(threads, false, false)
 }
 
 /// [`build_pool`] with the calling thread as the pool's thread 0: a run
 /// started on that thread executes in place, where a run from outside the
 /// pool hands off to a pool thread and sleeps until woken at the end (two
 /// cross-thread wake-ups, 25-35 µs each on a VM). For a thread that does
-/// nothing but run models, like the sandboxed worker's main thread. It is
-/// not pinned (it also runs one-thread models, and several workers' main
-/// threads must not stack on one CPU), and rayon never frees such a pool:
-/// build it once per process.
-pub fn build_pool_on_this_thread(threads: usize) -> Result<ThreadPool> {
-    build(threads, true)
+/// nothing but run models, like the sandboxed worker's main thread. Rayon
+/// never frees such a pool: build it once per process.
+///
+/// The calling thread is pinned to the first CPU, as the other threads are
+/// to theirs, only if `pin_caller` (and the pool spans every CPU): right
+/// for a process that runs its models on every CPU, wrong where it also
+/// runs one-thread models beside other such processes, which would then
+/// all stack on that CPU.
+pub fn build_pool_on_this_thread(threads: usize, pin_caller: bool) -> Result<ThreadPool> {
+    build(threads, true, pin_caller)
 }
 
-fn build(threads: usize, on_this_thread: bool) -> Result<ThreadPool> {
+fn build(threads: usize, on_this_thread: bool, pin_caller: bool) -> Result<ThreadPool> {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -62,6 +66,13 @@ fn build(threads: usize, on_this_thread: bool) -> Result<ThreadPool> {
     };
     let cpus = affinity::allowed_cpus();
     let pin = threads > 1 && cpus.len() == threads;
+    if on_this_thread
+        && pin
+        && pin_caller
+        && let Some(&cpu) = cpus.first()
+    {
+        affinity::pin_this_thread(cpu);
+    }
     let builder = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("ward-intra-op-{i}"))
@@ -768,7 +779,7 @@ mod tests {
         // A fresh thread: rayon keeps it in the pool for good.
         std::thread::spawn(|| {
             let caller = std::thread::current().id();
-            let pool = build_pool_on_this_thread(2).unwrap();
+            let pool = build_pool_on_this_thread(2, false).unwrap();
             assert_eq!(pool.current_num_threads(), 2);
             assert_eq!(pool.current_thread_index(), Some(0));
             let (here, sum) = pool.install(|| {
@@ -787,6 +798,27 @@ mod tests {
                 let seen = pool.broadcast(|_| affinity::allowed_cpus());
                 assert!(seen.contains(&cpus));
                 assert!(seen.contains(&cpus.get(1..).unwrap().to_vec()));
+            }
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn a_pool_on_this_thread_pins_its_caller_when_asked() {
+        std::thread::spawn(|| {
+            let cpus = affinity::allowed_cpus();
+            let pool = build_pool_on_this_thread(cpus.len(), true).unwrap();
+            let seen = pool.broadcast(|_| affinity::allowed_cpus());
+            if cpus.len() > 1 {
+                // Every thread, the caller included, on a CPU of its own.
+                let mut pinned: Vec<Vec<usize>> = cpus.iter().map(|&c| vec![c]).collect();
+                let mut seen = seen;
+                pinned.sort();
+                seen.sort();
+                assert_eq!(seen, pinned);
+            } else {
+                assert_eq!(seen, vec![cpus]);
             }
         })
         .join()
