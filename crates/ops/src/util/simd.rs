@@ -66,7 +66,8 @@ impl<T: Copy, U, F: Fn(T) -> U> WithSimd for MapInto<'_, T, U, F> {
 /// range selects from filling whole registers. NaN stays NaN.
 #[inline(always)]
 pub fn exp_f32s<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
-    let (lo, hi) = (simd.splat_f32s(-87.336_55), simd.splat_f32s(88.722_84));
+    use crate::util::special::{EXP_HI, EXP_LO, LN2_HI, LN2_LO};
+    let (lo, hi) = (simd.splat_f32s(EXP_LO), simd.splat_f32s(EXP_HI));
     let round = simd.splat_f32s(12_582_912.0);
     let xc = simd.max_f32s(simd.min_f32s(x, hi), lo);
     let n = simd.min_f32s(
@@ -76,8 +77,8 @@ pub fn exp_f32s<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         ),
         simd.splat_f32s(127.0),
     );
-    let r = simd.negate_mul_add_f32s(n, simd.splat_f32s(0.693_145_75), xc);
-    let r = simd.negate_mul_add_f32s(n, simd.splat_f32s(1.428_606_8e-6), r);
+    let r = simd.negate_mul_add_f32s(n, simd.splat_f32s(LN2_HI), xc);
+    let r = simd.negate_mul_add_f32s(n, simd.splat_f32s(LN2_LO), r);
     let mut p = simd.splat_f32s(1.0 / 720.0);
     for c in [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
         p = simd.mul_add_f32s(p, r, simd.splat_f32s(c));

@@ -94,11 +94,12 @@ pub fn exp_f32_sum(a: f32, b: f32) -> f32 {
     exp_limits(x, scaled_exp(n, ((a - n * LN2_HI) + b) - n * LN2_LO))
 }
 
-const EXP_LO: f32 = -87.336_55;
-const EXP_HI: f32 = 88.722_84;
+/// The exp's range: 0 below (TF flushes subnormals), +inf above.
+pub(crate) const EXP_LO: f32 = -87.336_55;
+pub(crate) const EXP_HI: f32 = 88.722_84;
 // ln 2 split so n * LN2_HI is exact for |n| <= 128.
-const LN2_HI: f32 = 0.693_145_75;
-const LN2_LO: f32 = 1.428_606_8e-6;
+pub(crate) const LN2_HI: f32 = 0.693_145_75;
+pub(crate) const LN2_LO: f32 = 1.428_606_8e-6;
 
 /// `round(x / ln2)`, at most 127, for `x` in the exp's range. Adding and
 /// subtracting 1.5 * 2^23 rounds to the nearest integer.
